@@ -45,19 +45,27 @@ class Lab:
     def group(self, name: str) -> list[str]:
         return sorted(self._listing.get(name, {}).get("hosts", []))
 
-    def scan(self, probe: str, target: str, ports: str, udp: bool = False) -> dict[int, str]:
+    def scan(self, probe: str, target: str, ports: str, udp: bool = False, rate: int = 0) -> dict[int, str]:
         """nmap ``target`` from container ``probe``; return {port: state}.
 
         -Pn: a default-deny host answers no ping probe either; states are
-        nmap's (open, closed, filtered, open|filtered).
+        nmap's (open, closed, filtered, open|filtered). ``rate`` sets a
+        minimum packet rate, for full-range scans of hosts that drop silently.
         """
-        cmd = f"nmap -Pn -n {'-sU' if udp else '-sS'} --max-retries 2 -p {ports} -oX - {target}"
+        pace = f"--min-rate {rate} --max-retries 1" if rate else "--max-retries 2"
+        cmd = f"nmap -Pn -n {'-sU' if udp else '-sS'} {pace} -p {ports} -oX - {target}"
         result = self.host(probe).run(cmd)
         assert result.rc == 0, f"nmap failed on {probe}: {result.stderr}"
-        return {
-            int(port.get("portid")): port.find("state").get("state")
-            for port in ET.fromstring(result.stdout).iter("port")
-        }
+        report = ET.fromstring(result.stdout)
+        states = {int(port.get("portid")): port.find("state").get("state") for port in report.iter("port")}
+        # Ports nmap summarizes instead of listing (<extraports state="filtered" count="65535">)
+        # take that state; with more than one summary nmap does not say which port is which.
+        extra = list(report.iter("extraports"))
+        assert len(extra) <= 1, f"nmap summarized ports in several states: {[e.get('state') for e in extra]}; scan fewer ports"
+        if extra:
+            for port in _port_list(ports):
+                states.setdefault(port, extra[0].get("state"))
+        return states
 
     def playbook(self, name: str, *args: str) -> PlaybookRun:
         """Run the collection's playbooks/<name>.yml against this scenario's hosts."""
@@ -68,6 +76,15 @@ class Lab:
             capture_output=True, text=True, cwd=project, env=env, check=False,
         )
         return PlaybookRun(proc)
+
+
+def _port_list(spec: str) -> list[int]:
+    """'22,80-82' -> [22, 80, 81, 82]"""
+    ports: list[int] = []
+    for part in spec.split(","):
+        low, _dash, high = part.partition("-")
+        ports.extend(range(int(low), int(high or low) + 1))
+    return ports
 
 
 class PlaybookRun:
@@ -82,7 +99,12 @@ class PlaybookRun:
             self.report = {"plays": [], "stats": {}, "unparsed_stdout": proc.stdout}
 
     def __repr__(self) -> str:
-        return json.dumps(self.report, indent=1)[-6000:] + self.stderr[-2000:]
+        changed = [f"{host}: {name}" for name, host, result in self.results() if result.get("changed")]
+        return (
+            f"ansible-playbook rc={self.returncode}\nchanged: {changed}\nfailed: {self.failures()}\n"
+            f"stats: {self.report.get('stats')}\nstderr: {self.stderr[-2000:]}"
+            + (f"\nstdout: {self.report['unparsed_stdout'][-3000:]}" if "unparsed_stdout" in self.report else "")
+        )
 
     def results(self):
         """(task name, host, result) for every task result of the run."""

@@ -6,7 +6,6 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="${RAINBOW_EDGE_VENV:-$REPO_ROOT/.venv}"
 # Lab state lives per machine, not per checkout: the image and the package
 # cache are shared by every clone and every CI run on the machine.
-LAB_STATE_DIR="${RAINBOW_EDGE_LAB_DIR:-/var/lib/rainbow-edge-lab}"
 LAB_CACHE_PORT="${RAINBOW_EDGE_LAB_CACHE_PORT:-3150}"
 LAB_IMAGE="${RAINBOW_EDGE_LAB_IMAGE:-localhost/rainbow-edge-lab/debian12:latest}"
 export RAINBOW_EDGE_LAB_IMAGE="$LAB_IMAGE" RAINBOW_EDGE_LAB_CACHE_PORT="$LAB_CACHE_PORT"

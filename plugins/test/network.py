@@ -1,10 +1,11 @@
 # Copyright: rainbow.edge contributors
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Strict IPv4 tests for validating inventory input in role preflights."""
 
 from __future__ import annotations
 
 import ipaddress
+
 
 def ipv4_network(value: object) -> bool:
     """True for '10.20.0.0/16' or '192.0.2.7/32'; False for '10.20.0.5/16', '10.20.0.0' or junk.

@@ -1,0 +1,36 @@
+"""The inventory templates partners read are exactly what the footprint catalog says.
+
+scripts/render_inventories.py writes them from the catalog; a committed template
+that differs (the catalog changed, or someone edited a template) fails here.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+_loader = importlib.machinery.SourceFileLoader("render_inventories", str(REPO / "scripts" / "render_inventories.py"))
+_spec = importlib.util.spec_from_loader("render_inventories", _loader)
+render_inventories = importlib.util.module_from_spec(_spec)
+_loader.exec_module(render_inventories)
+
+
+@pytest.mark.parametrize("variant", sorted(render_inventories.VARIANTS))
+def test_template_matches_the_catalog(variant):
+    committed = (REPO / "inventories" / variant / "hosts.yml").read_text()
+    assert committed == render_inventories.render(variant), f"run scripts/render_inventories.py: inventories/{variant}/hosts.yml is stale"
+
+
+@pytest.mark.parametrize("variant", sorted(render_inventories.VARIANTS))
+def test_template_groups_are_tier_names_under_edge(variant):
+    inventory = yaml.safe_load((REPO / "inventories" / variant / "hosts.yml").read_text())
+    tiers = inventory["all"]["children"]["edge"]["children"]
+    assert "gatekeeper" in tiers
+    for tier, group in tiers.items():
+        for host, values in group["hosts"].items():
+            assert values["edge_lan_ip"].startswith("10.20."), (tier, host)
