@@ -71,6 +71,9 @@ class Lab:
         """Run the collection's playbooks/<name>.yml against this scenario's hosts."""
         project = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
         env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_NOCOLOR="1")
+        # Only the json callback may write to stdout: a profiling callback
+        # enabled in the environment would break the parsing.
+        env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
         proc = subprocess.run(
             ["ansible-playbook", "-i", self._inventory, str(project / "playbooks" / f"{name}.yml"), *args],
             capture_output=True, text=True, cwd=project, env=env, check=False,

@@ -190,20 +190,6 @@ def test_repository_and_pinned_key_are_configured(members):
     print(f"FIGURE: mongodb apt-cache policy mongodb-org-server here: {policy.strip() or '(no candidate: repository unreachable)'}")
 
 
-def test_check_mode_run_of_the_role_changes_nothing(lab):
-    run = lab.playbook("mongodb", "--check")
-    assert run.returncode == 0, run
-    print(f"FIGURE: mongodb --check on the converged members: changed={run.changed()}")
-    assert run.changed() == 0, run
-
-
-def test_rerun_changes_nothing(lab):
-    run = lab.playbook("mongodb")
-    assert run.returncode == 0, run
-    print(f"FIGURE: mongodb rerun: changed={run.changed()}")
-    assert run.changed() == 0, run
-
-
 def test_standalone_variant_drops_the_shard_role(lab):
     """Same members as a Standalone Edge's local replica set: no sharding section (check mode, nothing applied)."""
     run = lab.playbook("mongodb", "--check", "--diff", "--extra-vars", json.dumps({"edge_variant": "standalone"}))
