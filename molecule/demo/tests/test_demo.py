@@ -1,0 +1,139 @@
+# Copyright: rainbow.edge contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The demo Edge that scripts/demo leaves running, used by real clients.
+
+Each test is what a user of the demo would try first: the database pair
+replicates, files written through one Swift proxy are read through another,
+hosts behind the GateKeepers install packages through the mirror at the LAN
+VIP, and from the WAN nothing answers but WireGuard. The WAN probes run from
+this machine, which sits on the demo's WAN bridge (its gateway address) the
+way the Internet sits in front of a GateKeeper.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import wait_for
+
+GATEKEEPERS = ("demo-gk1", "demo-gk2")
+WAN_IP = {"demo-gk1": "198.51.100.130", "demo-gk2": "198.51.100.131"}
+VIP = "10.20.0.254"
+WG_PORT = 51820
+PRIMARY, REPLICA = "demo-db1", "demo-db2"
+PROXIES = {"demo-store1": "10.20.0.31", "demo-store2": "10.20.0.32", "demo-store3": "10.20.0.33"}
+# The LAN host that plays the application server in these tests.
+APP_HOST = "demo-db1"
+
+# Swift's own protocol, spoken with the standard library on an Edge host:
+# tempauth, then PUT through one proxy and GET through another.
+SWIFT_CLIENT = r'''
+import hashlib, json, os, sys, urllib.request
+cmd = json.loads(sys.argv[1])
+def call(method, url, headers, data=None):
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return resp.status, dict(resp.headers), resp.read()
+_, auth, _ = call("GET", f"http://{cmd['put_via']}:8080/auth/v1.0",
+                  {"X-Auth-User": cmd["user"], "X-Auth-Key": cmd["key"]})
+token, storage = auth["X-Auth-Token"], auth["X-Storage-Url"]
+data = os.urandom(cmd["size"])
+call("PUT", f"{storage}/{cmd['container']}", {"X-Auth-Token": token})
+put, headers, _ = call("PUT", f"{storage}/{cmd['container']}/{cmd['name']}", {"X-Auth-Token": token}, data)
+other = storage.replace(cmd["put_via"], cmd["get_via"])
+got, _, body = call("GET", f"{other}/{cmd['container']}/{cmd['name']}", {"X-Auth-Token": token})
+print(json.dumps({"put": put, "etag": headers.get("Etag"), "get": got, "storage": storage,
+                  "md5_sent": hashlib.md5(data).hexdigest(), "md5_read": hashlib.md5(body).hexdigest()}))
+'''
+
+
+def secret(name: str) -> str:
+    """A throwaway secret of the demo (molecule.yml, ansible.builtin.password)."""
+    return Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], name).read_text().split()[0]
+
+
+def sql(host, statement: str) -> str:
+    """One statement through the mariadb client, as root over the local socket."""
+    encoded = base64.b64encode(statement.encode()).decode()
+    return host.check_output(f"echo {encoded} | base64 -d | mariadb --batch --skip-column-names")
+
+
+def nmap(target: str, ports: str, udp: bool = False) -> dict[int, str]:
+    """nmap from this machine; {port: state}, summarized ports included."""
+    assert shutil.which("nmap"), "nmap is missing on this machine: scripts/lab installs it"
+    # A full TCP range at a minimum rate: the GateKeepers drop silently.
+    pace = [] if udp else ["--min-rate", "4000"]
+    cmd = ["nmap", "-Pn", "-n", "-sU" if udp else "-sS", *pace, "--max-retries", "1", "-p", ports, "-oX", "-", target]
+    report = ET.fromstring(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    states = {int(p.get("portid")): p.find("state").get("state") for p in report.iter("port")}
+    for extra in report.iter("extraports"):
+        states[-1] = extra.get("state")  # every port not listed is in this state
+    return states
+
+
+def test_a_row_written_on_the_primary_is_read_on_the_replica(lab):
+    marker = uuid.uuid4().hex
+    sql(lab.host(PRIMARY), "CREATE TABLE IF NOT EXISTS rainbow.demo_check (id VARCHAR(32) PRIMARY KEY) ENGINE=InnoDB;"
+                           f"INSERT INTO rainbow.demo_check VALUES ('{marker}')")
+    replica = lab.host(REPLICA)
+    seen = wait_for(lambda: sql(replica, f"SELECT id FROM rainbow.demo_check WHERE id = '{marker}'").strip() == marker,
+                    timeout=30)
+    assert seen, "the row written on the primary did not reach the replica"
+    # The replica is read-only for the applications, so it cannot diverge.
+    assert sql(replica, "SELECT @@read_only").strip() == "1"
+
+
+def test_an_object_put_through_one_proxy_is_read_through_another(lab):
+    host = lab.host(APP_HOST)
+    encoded = base64.b64encode(SWIFT_CLIENT.encode()).decode()
+    host.check_output(f"echo {encoded} | base64 -d > /root/demo_swift_client.py")
+    cmd = {"user": "rainbow:files", "key": secret("swift_files_key"), "container": "demo",
+           "name": f"check-{uuid.uuid4().hex}.bin", "size": 1 << 20,
+           "put_via": PROXIES["demo-store1"], "get_via": PROXIES["demo-store2"]}
+    payload = base64.b64encode(json.dumps(cmd).encode()).decode()
+    result = json.loads(host.check_output(f"python3 /root/demo_swift_client.py \"$(echo {payload} | base64 -d)\""))
+    assert result["put"] == 201 and result["get"] == 200, result
+    assert result["etag"] == result["md5_sent"] == result["md5_read"], result
+    print(f"FIGURE: demo_swift_object_bytes={cmd['size']} put_via=demo-store1 get_via=demo-store2 md5_ok=1")
+
+
+def test_hosts_behind_the_gatekeepers_install_through_the_mirror_at_the_vip(lab):
+    host = lab.host(APP_HOST)
+    proxy = host.check_output("apt-config dump Acquire::http::Proxy")
+    assert f'"http://{VIP}:3142"' in proxy, proxy
+    host.check_output("apt-get update -q")
+    host.check_output("apt-get install -y -q --download-only --reinstall hello")
+    logs = "".join(lab.host(gk).run("cat /var/log/apt-cacher-ng/apt-cacher.log").stdout for gk in GATEKEEPERS)
+    assert re.search(r"hello_[^|]*\.deb", logs), "the package did not come through the GateKeepers' mirror"
+
+
+@pytest.mark.parametrize("gatekeeper", GATEKEEPERS)
+def test_nothing_answers_on_the_wan_but_wireguard(lab, gatekeeper):
+    tcp = nmap(WAN_IP[gatekeeper], "1-65535")
+    assert set(tcp.values()) == {"filtered"}, {p: s for p, s in tcp.items() if s != "filtered"}
+    udp = nmap(WAN_IP[gatekeeper], f"53,67,123,161,3142,4789,{WG_PORT}", udp=True)
+    assert "open" not in udp.values() and "closed" not in udp.values(), udp
+    # What the WAN side of the live ruleset accepts: the WireGuard port, nothing else.
+    rules = json.loads(lab.host(gatekeeper).check_output("nft -j list chain inet rainbow_edge services"))["nftables"]
+    wan_rules = [r["rule"] for r in rules if "rule" in r and '"eth1"' in json.dumps(r["rule"]["expr"])]
+    assert [r.get("comment") for r in wan_rules] == ["WireGuard"], wan_rules
+    assert f'"right": {WG_PORT}' in json.dumps(wan_rules[0]["expr"])
+    wg = lab.host(gatekeeper).check_output("wg show all listen-port")
+    assert str(WG_PORT) in wg, wg
+
+
+def test_the_lan_reaches_the_gatekeepers_services_at_the_vip():
+    # Control for the WAN scan: the same probes from the LAN find DNS and the mirror.
+    tcp = nmap(VIP, "3142")
+    udp = nmap(VIP, "53", udp=True)
+    assert tcp.get(3142) == "open" and udp.get(53) == "open", (tcp, udp)
