@@ -1,14 +1,17 @@
 """Fixtures shared by every molecule scenario's testinfra tests.
 
-Hosts are reached with testinfra's podman backend (molecule's own testinfra
-wiring would fall back to one ansible run per command for podman hosts),
-and their inventory variables are read from the inventory molecule wrote.
+Hosts are reached with ``runc exec``, as the scenario's tasks are
+(shared/connection_plugins/podman_runc.py): testinfra's podman backend
+starts podman for each command, which costs 0.7-1.5 s on a loaded machine,
+and molecule's own testinfra wiring would run ansible for each. Inventory
+variables are read from the inventory molecule wrote.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -17,6 +20,26 @@ from pathlib import Path
 
 import pytest
 import testinfra
+import testinfra.backend.base
+import testinfra.host
+
+RUNC_ROOT = os.environ.get("ANSIBLE_PODMAN_RUNC_ROOT", "/run/runc")
+
+
+class RuncBackend(testinfra.backend.base.BaseBackend):
+    """testinfra commands run in a lab container with runc exec."""
+
+    NAME = "runc"
+
+    def __init__(self, name: str, container_id: str) -> None:
+        self.container_id = container_id
+        super().__init__(name)
+
+    def run(self, command: str, *args: str, **kwargs) -> testinfra.backend.base.CommandResult:
+        cmd = self.get_command(command, *args)
+        out = self.run_local("runc --root %s exec %s /bin/sh -c %s", RUNC_ROOT, self.container_id, cmd)
+        out.command = self.encode(cmd)
+        return out
 
 
 class Lab:
@@ -36,8 +59,16 @@ class Lab:
 
     def host(self, name: str) -> testinfra.host.Host:
         if name not in self._hosts:
-            self._hosts[name] = testinfra.get_host(f"podman://{name}")
+            # create.yml records each host's container ID as its address.
+            container_id = self.vars(name).get("ansible_host")
+            assert container_id, f"{name} has no container ID in {self._inventory}: recreate the scenario"
+            self._hosts[name] = testinfra.host.Host(RuncBackend(name, container_id))
         return self._hosts[name]
+
+    def fingerprint(self, hosts, paths) -> dict[str, str]:
+        """sha256sum of ``paths`` on each of ``hosts``: equal before and after a run that must change nothing."""
+        listing = " ".join(shlex.quote(path) for path in paths)
+        return {host: self.host(host).check_output(f"sha256sum -- {listing}") for host in hosts}
 
     def vars(self, name: str) -> dict:
         return self._listing["_meta"]["hostvars"][name]
@@ -123,6 +154,25 @@ class PlaybookRun:
     def changed(self) -> int:
         return sum(stat.get("changed", 0) for stat in self.report["stats"].values())
 
+    def refusal(self, task: str, hosts) -> dict[str, str]:
+        """What a run that had to stop before any change said on each of ``hosts``.
+
+        Asserts that it failed, changed nothing, and failed on each host in a
+        task whose name ends with ``task``; returns host -> that task's
+        messages on one line (whitespace collapsed).
+        """
+        assert self.returncode != 0, self
+        assert self.changed() == 0, self
+        failures = self.failures()
+        texts = {}
+        for host in hosts:
+            assert host in failures, self
+            name, messages = failures[host]
+            assert name.endswith(task), self
+            text = "\n".join(messages) if isinstance(messages, list) else str(messages)
+            texts[host] = " ".join(text.split())
+        return texts
+
 
 @pytest.fixture(scope="session")
 def lab() -> Lab:
@@ -130,6 +180,11 @@ def lab() -> Lab:
     if not inventory:
         pytest.fail("MOLECULE_INVENTORY_FILE is not set: run these tests through molecule verify")
     return Lab(inventory)
+
+
+def secret(name: str) -> str:
+    """A throwaway secret the scenario generated (an ansible.builtin.password lookup file)."""
+    return (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / name).read_text().split()[0]
 
 
 def wait_for(check, timeout: float = 30.0, interval: float = 0.5):

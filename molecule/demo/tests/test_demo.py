@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
 import uuid
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
-from conftest import wait_for
+from conftest import secret, wait_for
 
 GATEKEEPERS = ("demo-gk1", "demo-gk2")
 WAN_IP = {"demo-gk1": "198.51.100.130", "demo-gk2": "198.51.100.131"}
@@ -55,11 +53,6 @@ got, _, body = call("GET", f"{other}/{cmd['container']}/{cmd['name']}", {"X-Auth
 print(json.dumps({"put": put, "etag": headers.get("Etag"), "get": got, "storage": storage,
                   "md5_sent": hashlib.md5(data).hexdigest(), "md5_read": hashlib.md5(body).hexdigest()}))
 '''
-
-
-def secret(name: str) -> str:
-    """A throwaway secret of the demo (molecule.yml, ansible.builtin.password)."""
-    return Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], name).read_text().split()[0]
 
 
 def sql(host, statement: str) -> str:

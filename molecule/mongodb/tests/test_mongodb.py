@@ -205,21 +205,11 @@ def test_standalone_variant_drops_the_shard_role(lab):
     assert "sharding" not in standalone and standalone["replication"]["replSetName"] == REPLICA_SET, standalone
 
 
-def _fingerprint(members) -> dict[str, str]:
-    return {
-        name: host.check_output(f"sha256sum /etc/mongod.conf {KEYFILE} {PEM} /etc/nftables.d/mongodb.nft {SOURCES}")
-        for name, host in members.items()
-    }
-
-
-def _messages(run, host: str) -> str:
-    task, messages = run.failures()[host]
-    assert task.endswith(PREFLIGHT_TASK), run
-    return " ".join("\n".join(messages).split()) if isinstance(messages, list) else str(messages)
+MANAGED = ("/etc/mongod.conf", KEYFILE, PEM, "/etc/nftables.d/mongodb.nft", SOURCES)
 
 
 def test_bad_input_stops_in_preflight_before_any_change(lab, members):
-    before = _fingerprint(members)
+    before = lab.fingerprint(members, MANAGED)
     bad = {
         "mongodb_keyfile": "",
         "mongodb_admin_password": "",
@@ -228,8 +218,8 @@ def test_bad_input_stops_in_preflight_before_any_change(lab, members):
         "mongodb_data_device": "/dev/vdz",
     }
     run = lab.playbook("mongodb", "--extra-vars", json.dumps(bad))
-    assert run.returncode != 0, run
-    text = _messages(run, "mgo-1")
+    texts = run.refusal(PREFLIGHT_TASK, ["mgo-1", "mgo-3"])
+    text = texts["mgo-1"]
     assert "mongodb_keyfile: expected the members' shared secret, 6-1024 base64 characters" in text and "it is empty" in text, text
     assert "mongodb_admin_password: expected the administrator's password, at least 16 characters" in text, text
     assert 'mongodb_members: expected hosts of the inventory group mongodb; not in that group: ["mgo-9"]' in text, text
@@ -237,20 +227,17 @@ def test_bad_input_stops_in_preflight_before_any_change(lab, members):
     # The data volume's problems come in the same list (one check, every problem).
     assert "encrypted_volume_volumes[].device: expected a block device; missing or not a block device: mongodb: /dev/vdz" in text, text
     # mgo-3 is not a member in that list: it says so too.
-    assert "mongodb_members: this host (mgo-3) is in group mongodb but not in mongodb_members" in _messages(run, "mgo-3")
-    assert run.changed() == 0, run
-    assert _fingerprint(members) == before
+    assert "mongodb_members: this host (mgo-3) is in group mongodb but not in mongodb_members" in texts["mgo-3"]
+    assert lab.fingerprint(members, MANAGED) == before
 
 
 def test_fewer_than_three_members_stop_in_preflight(lab, members):
-    before = _fingerprint(members)
+    before = lab.fingerprint(members, MANAGED)
     run = lab.playbook("mongodb", "--extra-vars", json.dumps({"mongodb_members": ["mgo-1", "mgo-2"]}))
-    assert run.returncode != 0, run
-    text = _messages(run, "mgo-1")
+    text = run.refusal(PREFLIGHT_TASK, ["mgo-1"])["mgo-1"]
     expected = 'mongodb_members (default: the hosts of group mongodb): a replica set M/S/S needs an odd number of members, 3 to 7; got 2: ["mgo-1", "mgo-2"]'
     assert expected in text, text
-    assert run.changed() == 0, run
-    assert _fingerprint(members) == before
+    assert lab.fingerprint(members, MANAGED) == before
 
 
 def test_signing_key_with_another_fingerprint_is_not_trusted(lab, members):

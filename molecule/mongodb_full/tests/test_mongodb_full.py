@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from pathlib import Path
 
 import pytest
 
-from conftest import wait_for
+from conftest import secret, wait_for
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("RAINBOW_EDGE_MONGODB_REPO_REACHABLE") != "1",
@@ -30,17 +29,12 @@ REPLICA_SET = "rs-lab-rainbow-edge-test"
 CA_FILE = "/etc/mongodb/pki/ca.crt"
 
 
-def _secret(name: str) -> str:
-    """A throwaway lab secret the scenario generated (ansible.builtin.password lookup file)."""
-    return (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / name).read_text().split()[0]
-
-
 def _mongosh(host, target: str, script: str, user: str | None = "admin", database: str = "admin", extra: str = "") -> object:
     auth = ""
     if user == "admin":
-        auth = f"-u admin -p {_secret('mongodb_admin_password')} --authenticationDatabase admin"
+        auth = f"-u admin -p {secret('mongodb_admin_password')} --authenticationDatabase admin"
     elif user == "rainbow":
-        auth = f"-u rainbow -p {_secret('mongodb_rainbow_password')} --authenticationDatabase rainbow"
+        auth = f"-u rainbow -p {secret('mongodb_rainbow_password')} --authenticationDatabase rainbow"
     cmd = (f"mongosh --quiet --tls --tlsCAFile {CA_FILE} {auth} {extra} "
            f"'mongodb://{target}.{DOMAIN}:27017/{database}' --eval {json.dumps('JSON.stringify(' + script + ')')}")
     return host.run(cmd)

@@ -52,6 +52,7 @@ PLAYBOOKS_READ = {
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
 PREFLIGHT_PLUGINS = {"preflight", "demo"}
+MARIADB_READERS = {s for s, roles in ROLES_READ.items() if "mariadb" in roles}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
@@ -61,11 +62,11 @@ PLUGINS_READ = {
     "plugins/test/network.py": set(SCENARIOS),
     "plugins/test/ipv4_address.yml": set(SCENARIOS),
     "plugins/test/ipv4_network.yml": set(SCENARIOS),
-    # The MariaDB decision in Python, which the role does not call yet: read by none.
-    "plugins/module_utils/mariadb_topology.py": set(),
-    "plugins/filter/mariadb_topology.py": set(),
-    "plugins/filter/mariadb_topology_decision.yml": set(),
-    "plugins/filter/mariadb_replica_status.yml": set(),
+    # The MariaDB primary decision, which the mariadb role's topology reads.
+    "plugins/module_utils/mariadb_topology.py": MARIADB_READERS,
+    "plugins/filter/mariadb_topology.py": MARIADB_READERS,
+    "plugins/filter/mariadb_topology_decision.yml": MARIADB_READERS,
+    "plugins/filter/mariadb_replica_status.yml": MARIADB_READERS,
 }
 
 

@@ -7,7 +7,9 @@ import contextlib
 import io
 import ipaddress
 import json
+from unittest import mock
 
+from ansible.module_utils import _internal as module_internal
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_plan import build_plan
@@ -54,7 +56,11 @@ def run_module(main, args):
     """
     out = io.StringIO()
     rc = None
-    with patch_module_args(args), contextlib.redirect_stdout(out):
+    # As on a target host: once any test of the session has imported the
+    # controller's code (the lab connection plugin's tests do), modules would
+    # send their warnings to the controller's display instead of the result.
+    with patch_module_args(args), contextlib.redirect_stdout(out), \
+            mock.patch.object(module_internal, "is_controller", False):
         try:
             main()
         except SystemExit as exc:
