@@ -64,7 +64,7 @@ def test_a_name_is_resolved_to_the_container_id_once(connect):
     conn.exec_command("true")
     conn.exec_command("true")
     assert fake.calls[0][0][:3] == ["podman", "container", "inspect"]
-    assert [argv[4] for argv, _ in fake.calls[1:]] == [CONTAINER_ID, CONTAINER_ID]
+    assert [argv[4] for argv, _kwargs in fake.calls[1:]] == [CONTAINER_ID, CONTAINER_ID]
 
 
 def test_an_unknown_name_is_a_connection_failure(connect):
