@@ -143,6 +143,15 @@ def test_invalid_variables_stop_in_preflight_before_any_change(lab):
     assert lab.fingerprint([EDGE], MANAGED_FILES) == before
 
 
+def test_typed_inputs_given_as_text_on_the_command_line_change_nothing(lab):
+    """-e name=value gives strings: the role reads them converted, so a rerun with the values it has is a no-op."""
+    before = lab.fingerprint([EDGE], MANAGED_FILES)
+    run = lab.playbook("common", "--check", "-e", "common_ssh_port=22", "-e", "common_node_exporter_port=9100",
+                       "-e", "common_unattended_upgrades_automatic_reboot=false")
+    assert run.returncode == 0 and run.changed() == 0, run
+    assert lab.fingerprint([EDGE], MANAGED_FILES) == before
+
+
 def test_mistyped_variable_is_refused_by_the_argument_spec(lab):
     before = lab.fingerprint([EDGE], MANAGED_FILES)
     run = lab.playbook("common", "--extra-vars", json.dumps({"common_ssh_port": "ssh"}))

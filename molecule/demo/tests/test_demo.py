@@ -130,3 +130,39 @@ def test_the_lan_reaches_the_gatekeepers_services_at_the_vip():
     tcp = nmap(VIP, "3142")
     udp = nmap(VIP, "53", udp=True)
     assert tcp.get(3142) == "open" and udp.get(53) == "open", (tcp, udp)
+
+
+# Extra vars given the ordinary way (-e name=value) are strings to Ansible.
+EDGE_HOSTS = (*GATEKEEPERS, PRIMARY, REPLICA, *PROXIES)
+MANAGED_FILES = ["/etc/ssh/sshd_config", "/etc/nftables.conf"]
+
+
+def _extra_vars(values: dict) -> list[str]:
+    return [arg for name, value in values.items() for arg in ("-e", f"{name}={value}")]
+
+
+def test_typed_inputs_given_as_text_are_accepted(lab):
+    run = lab.playbook("check_inputs", "--check", *_extra_vars({
+        "common_ssh_port": "22", "gatekeeper_vrrp_priority": "0", "mariadb_encryption": "true", "swift_replicas": "3"}))
+    assert run.returncode == 0 and run.changed() == 0, run
+
+
+@pytest.mark.parametrize("wrong, expected", [
+    ({"common_ssh_port": "ssh", "gatekeeper_vrrp_priority": "high", "mariadb_encryption": "perhaps",
+      "swift_replicas": "three"},
+     {"common_ssh_port: expected a whole number; got \"ssh\"": EDGE_HOSTS,
+      "gatekeeper_vrrp_priority: expected a whole number; got \"high\"": GATEKEEPERS,
+      "mariadb_encryption: expected a boolean (true or false); got \"perhaps\"": (PRIMARY, REPLICA),
+      "swift_replicas: expected a whole number; got \"three\"": tuple(PROXIES)}),
+    ({"common_ssh_port": "70000"}, {"common_ssh_port: expected a TCP port 1-65535; got 70000": EDGE_HOSTS}),
+], ids=["wrong-types", "port-out-of-range"])
+def test_wrong_inputs_stop_the_whole_edge_run_with_every_problem_listed(lab, wrong, expected):
+    """Through site.yml --check: every role's findings on every host, no template error, nothing changed."""
+    before = lab.fingerprint(EDGE_HOSTS, MANAGED_FILES)
+    run = lab.playbook("site", "--check", *_extra_vars(wrong))
+    texts = run.refusal("Refuse the run with every problem of every role", EDGE_HOSTS)
+    for message, hosts in expected.items():
+        for host in EDGE_HOSTS:
+            assert (message in texts[host]) == (host in hosts), (host, message, texts[host])
+    assert "not supported between" not in str(run), run
+    assert lab.fingerprint(EDGE_HOSTS, MANAGED_FILES) == before

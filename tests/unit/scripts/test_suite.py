@@ -67,6 +67,10 @@ PLUGINS_READ = {
     "plugins/filter/mariadb_topology.py": MARIADB_READERS,
     "plugins/filter/mariadb_topology_decision.yml": MARIADB_READERS,
     "plugins/filter/mariadb_replica_status.yml": MARIADB_READERS,
+    # Every role's typed inputs (common's included, which every scenario runs).
+    "plugins/action/role_inputs.py": set(SCENARIOS),
+    "plugins/modules/role_inputs.py": set(SCENARIOS),
+    "plugins/module_utils/edge_role_inputs.py": set(SCENARIOS),
 }
 
 

@@ -1,0 +1,64 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: rainbow.edge contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of the rainbow.edge.role_inputs action (it runs on the controller)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: role_inputs
+short_description: Read the calling role's inputs, checked against its argument spec and converted
+description:
+  - Runs on the controller, inside a role's tasks. For every option of the role's
+    C(meta/argument_specs.yml) entry point, takes the variable's value, checks it against
+    the option's spec (type, elements, nested options, choices) and converts it, the way
+    Ansible's role validation checks it but, unlike that validation, returns the converted
+    value, so C(-e common_ssh_port=22) reaches the role as the number 22.
+  - Never fails on a bad input. Each one is reported in RV(errors), naming the variable and
+    what it expects, and replaced in RV(inputs) by the role's default, so that the role's
+    own checks (ranges, cross-field rules) still run and every problem is listed at once.
+  - Roles read their typed inputs from RV(inputs), never from the raw variables.
+version_added: 0.1.0
+author: rainbow.edge contributors
+options:
+  entry_point:
+    description: The entry point of the role's argument spec whose options are read.
+    type: str
+    default: main
+attributes:
+  check_mode:
+    support: full
+    details: Reads variables only.
+  diff_mode:
+    support: none
+notes:
+  - Run it with C(no_log) when the role has secret options; messages never show the value
+    of an option marked C(no_log) in the spec.
+"""
+
+EXAMPLES = r"""
+- name: Read the role's inputs
+  rainbow.edge.role_inputs:
+  register: __common_inputs
+  no_log: true
+
+- name: Check the role's variables
+  ansible.builtin.assert:
+    that: __common_inputs.errors | length == 0
+    fail_msg: "{{ __common_inputs.errors }}"
+"""
+
+RETURN = r"""
+inputs:
+  description: Every option of the entry point, converted to its type; an invalid one holds the role's default.
+  returned: always
+  type: dict
+  sample: {common_ssh_port: 22, common_domain: edge.example.com}
+errors:
+  description: One message per invalid option, naming it and what it expects.
+  returned: always
+  type: list
+  elements: str
+  sample: ["common_ssh_port: expected a whole number; got \"ssh\""]
+"""
