@@ -15,6 +15,7 @@ sane values and every problem is listed at once.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, List, Mapping, Tuple
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -29,6 +30,9 @@ _TYPE_WORDS = {
     "path": "a path",
     "raw": "any value",
 }
+# Names whose values are kept out of messages even where the spec has no
+# no_log: passwords, keys, tokens, secrets.
+_SECRET_NAME = re.compile(r"pass|secret|token|private|credential|(^|_)keys?($|_)")
 # Keys of a role's argument spec that are documentation, not validation.
 _DOC_KEYS = frozenset(("description", "short_description", "version_added", "default"))
 
@@ -81,12 +85,13 @@ def read_role_inputs(options: Mapping[str, Mapping[str, Any]], values: Mapping[s
     its spec's type; an option whose value is missing or invalid gets its
     ``fallbacks`` value (the role's default) instead, and ``errors`` says why,
     one message per option, naming it and what it expects. Secret options
-    (``no_log``) never have their value in a message.
+    (``no_log``, or named like a password, key or token) never have their
+    value in a message.
     """
     inputs: Dict[str, Any] = {}
     errors: List[str] = []
     for name, spec in options.items():
-        secret = bool(spec.get("no_log"))
+        secret = bool(spec.get("no_log")) or bool(_SECRET_NAME.search(name))
         if name in values:
             converted, problems = _validate_one(name, spec, values[name])
             if not problems:

@@ -51,6 +51,13 @@ def test_a_secret_value_never_appears_in_a_message():
     assert "hunter2" not in errors[0]
 
 
+@pytest.mark.parametrize("name", ["mariadb_encryption_keys", "mongodb_admin_password", "x_tls_ca_private_key", "x_api_token"])
+def test_a_value_named_like_a_secret_is_hidden_even_without_no_log(name):
+    spec = {"type": "list", "elements": "dict", "default": [], "description": "Keys."}
+    _, errors = read_role_inputs({name: spec}, {name: "[{'id': 1, 'key': 'c0ffee'}]"}, {name: []})
+    assert len(errors) == 1 and "c0ffee" not in errors[0] and "hidden" in errors[0], errors
+
+
 def test_nested_options_are_converted_and_their_problems_named():
     inputs, errors = read_role_inputs({"x_peers": PEERS}, {"x_peers": [{"name": "a", "port": "51821"}]}, {"x_peers": []})
     assert errors == [] and inputs["x_peers"] == [{"name": "a", "port": 51821}]
