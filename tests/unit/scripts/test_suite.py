@@ -67,6 +67,16 @@ PLUGINS_READ = {
     "plugins/filter/mariadb_topology.py": MARIADB_READERS,
     "plugins/filter/mariadb_topology_decision.yml": MARIADB_READERS,
     "plugins/filter/mariadb_replica_status.yml": MARIADB_READERS,
+    # Loops of the mariadb and preflight roles' vars, in Python.
+    "plugins/module_utils/mariadb_checks.py": MARIADB_READERS,
+    "plugins/filter/mariadb_checks.py": MARIADB_READERS,
+    "plugins/filter/mariadb_global_privilege_holders.yml": MARIADB_READERS,
+    "plugins/filter/mariadb_key_file_changes.yml": MARIADB_READERS,
+    "plugins/filter/host_values.py": MARIADB_READERS | PREFLIGHT_PLUGINS,
+    "plugins/filter/host_values.yml": MARIADB_READERS | PREFLIGHT_PLUGINS,
+    "plugins/filter/preflight_probes.py": PREFLIGHT_PLUGINS,
+    "plugins/filter/preflight_dc_probes.yml": PREFLIGHT_PLUGINS,
+    "plugins/filter/preflight_rtt_peers.yml": PREFLIGHT_PLUGINS,
     # Every role's typed inputs (common's included, which every scenario runs).
     "plugins/action/role_inputs.py": set(SCENARIOS),
     "plugins/modules/role_inputs.py": set(SCENARIOS),
