@@ -77,6 +77,12 @@ PLUGINS_READ = {
     "plugins/filter/preflight_probes.py": PREFLIGHT_PLUGINS,
     "plugins/filter/preflight_dc_probes.yml": PREFLIGHT_PLUGINS,
     "plugins/filter/preflight_rtt_peers.yml": PREFLIGHT_PLUGINS,
+    # The swift role's cluster view; it reads the footprint's scale thresholds.
+    "plugins/module_utils/swift_cluster.py": {"swift", "demo"},
+    "plugins/filter/swift_cluster.py": {"swift", "demo"},
+    **{f"plugins/filter/swift_{name}.yml": {"swift", "demo"} for name in (
+        "nodes", "ring_devices", "sizing", "changed_settings", "ring_holders", "foreign_disks", "ring_errors")},
+    "plugins/module_utils/edge_footprint.py": PREFLIGHT_PLUGINS | {"swift"},
     # Every role's typed inputs (common's included, which every scenario runs).
     "plugins/action/role_inputs.py": set(SCENARIOS),
     "plugins/modules/role_inputs.py": set(SCENARIOS),

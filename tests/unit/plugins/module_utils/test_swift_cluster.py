@@ -1,0 +1,92 @@
+"""The swift role's view of its cluster (plugins/module_utils/swift_cluster.py)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+from ansible_collections.rainbow.edge.plugins.module_utils import swift_cluster
+
+HOSTVARS = {
+    "s1": {"edge_lan_ip": "10.20.0.31", "swift_disks": [{"name": "d1"}, {"name": "d2", "weight": 50}]},
+    "s2": {"edge_lan_ip": "10.20.0.32", "swift_storage_ip": "10.30.0.32", "swift_zone": "7", "swift_region": 2,
+           "swift_disks": [{"name": "d1"}]},
+    "s3": {"swift_zone": 0},
+}
+
+
+def test_nodes_apply_the_role_defaults_other_hosts_cannot_show():
+    assert swift_cluster.nodes(["s1", "s2", "s3", "gone"], HOSTVARS) == [
+        {"host": "s1", "ip": "10.20.0.31", "region": 1, "zone": 1, "disks": [{"name": "d1"}, {"name": "d2", "weight": 50}]},
+        {"host": "s2", "ip": "10.30.0.32", "region": 2, "zone": 7, "disks": [{"name": "d1"}]},
+        {"host": "s3", "ip": "", "region": 1, "zone": 3, "disks": []},
+        {"host": "gone", "ip": "", "region": 1, "zone": 4, "disks": []},
+    ]
+
+
+def test_every_disk_of_every_node_is_in_every_ring_on_its_port():
+    nodes = swift_cluster.nodes(["s1", "s2"], HOSTVARS)
+    devices = swift_cluster.ring_devices(nodes, {"account": "6202", "container": 6201, "object": 6200})
+    assert sorted(devices) == ["account", "container", "object"]
+    assert devices["object"] == [
+        {"region": 1, "zone": 1, "ip": "10.20.0.31", "port": 6200, "device": "d1", "weight": 100.0},
+        {"region": 1, "zone": 1, "ip": "10.20.0.31", "port": 6200, "device": "d2", "weight": 50.0},
+        {"region": 2, "zone": 7, "ip": "10.30.0.32", "port": 6200, "device": "d1", "weight": 100.0},
+    ]
+    assert {d["port"] for d in devices["account"]} == {6202}
+
+
+@pytest.mark.parametrize("variant, concurrent, registered, small, nodes, power", [
+    ("standalone", 1000, None, True, 1, 12),
+    ("standalone", 1000, 5000, True, 1, 12),
+    ("standalone", 1001, None, False, 3, 14),
+    ("standalone", 800, 5001, False, 3, 14),
+    ("connected", 500, None, False, 3, 14),
+])
+def test_sizing_follows_the_footprint_thresholds(variant, concurrent, registered, small, nodes, power):
+    sizing = swift_cluster.sizing(variant, concurrent, registered)
+    assert (sizing["small_edge"], sizing["min_nodes"], sizing["default_part_power"]) == (small, nodes, power)
+    assert sizing["registered_users"] == (registered if registered is not None else concurrent * 5)
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.one_of(st.none(), st.integers(min_value=0, max_value=10**7)))
+def test_a_small_edge_is_exactly_a_standalone_one_within_both_limits(concurrent, registered):
+    sizing = swift_cluster.sizing("standalone", concurrent, registered)
+    registered_users = registered if registered is not None else concurrent * 5
+    assert sizing["small_edge"] == (concurrent <= 1000 and registered_users <= 5000)
+    assert sizing["min_nodes"] == (1 if sizing["small_edge"] else 3)
+
+
+def test_only_real_deployed_values_that_differ_are_changes():
+    wanted = {"prefix": "p", "suffix": "s", "other": "o"}
+    assert swift_cluster.changed_settings({"prefix": "changeme", "suffix": "x", "other": "o"}, wanted, "changeme") == ["suffix"]
+    assert swift_cluster.changed_settings({}, wanted, "changeme") == []
+
+
+def _files(*existing):
+    return {"results": [{"item": name, "stat": {"exists": name in existing}}
+                        for name in ("object.ring.gz", "object.builder", "swift.conf")]}
+
+
+def test_ring_holders_and_the_master_s_builders():
+    probes = {"s1": _files("swift.conf"), "s2": _files("object.ring.gz"), "s3": _files()}
+    assert swift_cluster.ring_holders(["s1", "s2", "s3"], "s1", probes, ["object.ring.gz", "object.builder"]) == ["s2"]
+    assert swift_cluster.ring_holders(["s1", "s2"], "s2", probes, ["object.ring.gz"]) == []
+    assert swift_cluster.master_has_builders(_files("object.builder")) and not swift_cluster.master_has_builders(None)
+
+
+def test_foreign_disks_are_named_with_what_they_hold():
+    probes = [
+        {"rc": 0, "stdout": "DEVNAME=/dev/vdb\nTYPE=xfs\n", "item": {"item": {"device": "/dev/vdb"}}},
+        {"rc": 0, "stdout": "DEVNAME=/dev/vdc\nTYPE=ext4\n", "item": {"item": {"device": "/dev/vdc"}}},
+        {"rc": 0, "stdout": "PTTYPE=gpt\n", "item": {"item": {"device": "/dev/vdd"}}},
+        {"rc": 2, "stdout": "", "item": {"item": {"device": "/dev/vde"}}},
+        {"skipped": True},
+    ]
+    assert swift_cluster.foreign_disks(probes, "xfs") == ["/dev/vdc (ext4)", "/dev/vdd (a partition table)"]
+
+
+def test_ring_errors_are_named_by_role_variable():
+    plans = [{"errors": [{"option": "devices", "message": "no devices"}]}, {"errors": []}, {},
+             {"errors": [{"option": "odd", "message": "m"}]}]
+    assert swift_cluster.ring_errors(plans, {"devices": "swift_disks"}) == ["swift_disks: no devices", "odd: m"]
