@@ -72,8 +72,12 @@ def _shown(value: Any, secret: bool) -> str:
 
 
 def _validate_one(name: str, spec: Mapping[str, Any], value: Any) -> Tuple[Any, List[str]]:
-    result = ArgumentSpecValidator({name: _validation_spec(spec)}).validate(
-        {name: value}, validate_role_argument_spec=True)
+    try:
+        result = ArgumentSpecValidator({name: _validation_spec(spec)}).validate(
+            {name: value}, validate_role_argument_spec=True)
+    except ArithmeticError:
+        # Ansible's int conversion lets OverflowError out for "inf".
+        return value, ["argument '%s' is of type %s and cannot be converted" % (name, type(value).__name__)]
     return result.validated_parameters.get(name, value), list(result.error_messages)
 
 

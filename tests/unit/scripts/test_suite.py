@@ -53,6 +53,7 @@ PLAYBOOKS_READ = {
 # ring module, and the network tests every role's input checks use.
 PREFLIGHT_PLUGINS = {"preflight", "demo"}
 MARIADB_READERS = {s for s, roles in ROLES_READ.items() if "mariadb" in roles}
+VOLUME_READERS = {s for s, roles in ROLES_READ.items() if "encrypted_volume" in roles}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
@@ -83,6 +84,11 @@ PLUGINS_READ = {
     **{f"plugins/filter/swift_{name}.yml": {"swift", "demo"} for name in (
         "nodes", "ring_devices", "sizing", "changed_settings", "ring_holders", "foreign_disks", "ring_errors")},
     "plugins/module_utils/edge_footprint.py": PREFLIGHT_PLUGINS | {"swift"},
+    # The encrypted volumes' probe and plan.
+    "plugins/modules/block_devices.py": VOLUME_READERS,
+    "plugins/module_utils/encrypted_volume_plan.py": VOLUME_READERS,
+    "plugins/filter/encrypted_volume_plan.py": VOLUME_READERS,
+    "plugins/filter/encrypted_volume_plan.yml": VOLUME_READERS,
     # Every role's typed inputs (common's included, which every scenario runs).
     "plugins/action/role_inputs.py": set(SCENARIOS),
     "plugins/modules/role_inputs.py": set(SCENARIOS),
