@@ -20,7 +20,8 @@ description:
   - The encrypted_volume role turns this into its volume plan with the
     P(rainbow.edge.encrypted_volume_plan#filter) filter.
 version_added: 0.1.0
-author: rainbow.edge contributors
+author:
+  - Rainbow Edge engineering (@rainbow-edge)
 options:
   devices:
     description: Device paths (symbolic links such as V(/dev/disk/by-id/...) are resolved).
@@ -45,12 +46,15 @@ options:
     description: Also read the kernel's disk encryption support.
     type: bool
     default: false
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    details: Reads only.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
 requirements:
   - blkid and findmnt (util-linux) on the host
 """

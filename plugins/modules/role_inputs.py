@@ -20,18 +20,22 @@ description:
     own checks (ranges, cross-field rules) still run and every problem is listed at once.
   - Roles read their typed inputs from RV(inputs), never from the raw variables.
 version_added: 0.1.0
-author: rainbow.edge contributors
+author:
+  - Rainbow Edge engineering (@rainbow-edge)
 options:
   entry_point:
     description: The entry point of the role's argument spec whose options are read.
     type: str
     default: main
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    details: Reads variables only.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
 notes:
   - Run it with C(no_log) when the role has secret options; messages never show the value
     of an option marked C(no_log) in the spec.

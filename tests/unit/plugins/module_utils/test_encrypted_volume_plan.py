@@ -8,7 +8,7 @@ import hashlib
 import pytest
 from hypothesis import given, strategies as st
 
-from ansible_collections.rainbow.edge.plugins.module_utils.encrypted_volume_plan import classify, found, mount_unit, volume_plan
+from ansible_collections.rainbow.edge.plugins.module_utils.encrypted_volume_plan import classify, found, volume_plan
 
 SETTINGS = {"key_dir": "/etc/keys", "fstype": "ext4", "backend": "auto", "label_prefix": "rbe-",
             "key_bytes": {"luks": 64, "fscrypt": 32},
