@@ -82,6 +82,10 @@ def test_unattended_upgrades_apply_debian_security(edge):
     assert result.rc == 0, result.stderr
     assert "Allowed origins are: origin=Debian,codename=bookworm-security,label=Debian-Security" in result.stdout + result.stderr
     assert edge.file("/etc/apt/apt.conf.d/20auto-upgrades").contains('APT::Periodic::Unattended-Upgrade "1";')
+    # The run above recreates a missing sources.list; the role's stays as it is,
+    # without entries, so the next playbook run changes nothing (see the check-mode rerun below).
+    legacy = edge.file("/etc/apt/sources.list").content_string
+    assert "debian.sources" in legacy and not re.search(r"^\s*deb", legacy, re.M), legacy
 
 
 def test_chrony_follows_the_configured_time_source(edge):
