@@ -24,6 +24,9 @@ import testinfra.backend.base
 import testinfra.host
 
 RUNC_ROOT = os.environ.get("ANSIBLE_PODMAN_RUNC_ROOT", "/run/runc")
+# The task of rainbow.edge.shared (entry point refuse) that stops a role's
+# run with every problem of the role listed.
+INPUT_REFUSAL = "Check the role's inputs and the host"
 
 
 class RuncBackend(testinfra.backend.base.BaseBackend):

@@ -21,13 +21,19 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(("entry_point",))
+    _VALID_ARGS = frozenset(("entry_point", "role"))
 
-    def _options(self, entry_point):
+    def _options(self, entry_point, role_name):
         role = self._task._role
         if role is None:
             raise AnsibleActionFail("rainbow.edge.role_inputs reads the argument spec of the role it runs in: call it from a role's tasks")
-        path = os.path.join(role._role_path, "meta", "argument_specs.yml")
+        role_path = role._role_path
+        if role_name:
+            # The collection's roles are siblings: roles/<name>.
+            if os.sep in role_name or role_name.startswith("."):
+                raise AnsibleActionFail(f"role: expected a role name of this collection such as common; got {role_name!r}")
+            role_path = os.path.join(os.path.dirname(role_path), role_name)
+        path = os.path.join(role_path, "meta", "argument_specs.yml")
         try:
             with open(path, "rb") as spec_file:
                 specs = (yaml.safe_load(spec_file) or {}).get("argument_specs", {})
@@ -47,7 +53,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        options = self._options(self._task.args.get("entry_point", "main"))
+        options = self._options(self._task.args.get("entry_point", "main"), self._task.args.get("role"))
         errors = []
         values, fallbacks = {}, {}
         for name, spec in options.items():

@@ -27,6 +27,12 @@ options:
     description: The entry point of the role's argument spec whose options are read.
     type: str
     default: main
+  role:
+    description:
+      - The role of this collection whose inputs are read, by its short name (C(common)).
+      - Default is the role the task runs in; the internal role C(rainbow.edge.shared) passes the
+        name of the role that included it.
+    type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

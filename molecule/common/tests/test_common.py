@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import wait_for
+from conftest import INPUT_REFUSAL, wait_for
 
 EDGE = "cm-edge"
 LAN_PROBE = "cm-probe-lan"
@@ -140,7 +140,7 @@ def test_invalid_variables_stop_in_preflight_before_any_change(lab):
     }
     run = lab.playbook("common", "--extra-vars", json.dumps(bad))
     # Every problem at once, each naming its variable and what it expects.
-    text = run.refusal("Check the role's variables", [EDGE])[EDGE]
+    text = run.refusal(INPUT_REFUSAL, [EDGE])[EDGE]
     assert "common_ops_authorized_keys: expected OpenSSH public keys" in text, text
     assert "common_lan_ip (default: edge_lan_ip): expected this host's IPv4 address" in text, text
     assert "common_ntp_servers, common_ntp_pools: expected at least one time source" in text, text

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import wait_for
+from conftest import INPUT_REFUSAL, wait_for
 
 HOST = "ev-data"
 DEVICE = "/dev/vdb"
@@ -34,7 +34,7 @@ KEY = "/etc/rainbow-edge/volume-keys/data.key"
 READY_UNIT = "rainbow-edge-volume-data.service"
 # The loop-backed file behind /dev/vdb on this machine (molecule/shared/create.yml).
 IMAGE = Path("/var/lib/rainbow-edge-lab/disks/encrypted_volume") / f"{HOST}-data.img"
-PREFLIGHT_TASK = "Check the role's variables and devices"
+PREFLIGHT_TASK = INPUT_REFUSAL
 ROLE_VARS = Path(__file__).resolve().parents[3] / "roles" / "encrypted_volume" / "vars" / "main.yml"
 
 

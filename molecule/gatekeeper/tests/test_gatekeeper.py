@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import wait_for
+from conftest import INPUT_REFUSAL, wait_for
 
 GK_A, GK_B, GLOBAL, CLIENT, WAN = "gk-a", "gk-b", "gk-global", "gk-client", "gk-wan"
 GLOBAL_SERVER = "gk-global-svc"
@@ -285,7 +285,7 @@ def test_bad_input_stops_in_the_preflight_before_any_change(lab):
     }
     before = lab.host(GK_A).check_output("sha256sum /etc/wireguard/wg0.conf /etc/keepalived/keepalived.conf /etc/dnsmasq.d/rainbow-edge.conf")
     run = lab.playbook("gatekeeper", "--extra-vars", json.dumps(bad))
-    text = run.refusal("Check the role's variables and the host", [GK_A])[GK_A]
+    text = run.refusal(INPUT_REFUSAL, [GK_A])[GK_A]
     for expected in ("gatekeeper_wg_address: the tunnel network 10.20.3.77/24 overlaps the LAN",
                      "gatekeeper_wg_external_peers: every peer needs public_key",
                      "gatekeeper_wg_port: expected the Edge's WireGuard UDP port, 1-65535; got 70000",

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import secret, wait_for
+from conftest import INPUT_REFUSAL, secret, wait_for
 
 PAIR = {"mdb-db1": "10.20.4.11", "mdb-db2": "10.20.4.12"}
 PLAIN, PLAIN_IP = "mdb-plain", "10.20.4.13"
@@ -220,7 +220,7 @@ MANAGED = ("/etc/mysql/mariadb.conf.d/90-rainbow-edge.cnf", f"{KEY_DIR}/keyfile.
 GHOST_FOR_REPLICA = "{{ {'mdb-db2': 'mdb-ghost', 'mdb-plain': 'mdb-plain'}.get(inventory_hostname, 'mdb-db1') }}"
 
 
-INPUT_CHECK = "Check the role's variables"
+INPUT_CHECK = INPUT_REFUSAL
 KEYS_CHECK = "Check the key file against the inventory's keys"
 
 

@@ -20,7 +20,7 @@ import secrets
 import pytest
 import yaml
 
-from conftest import wait_for
+from conftest import INPUT_REFUSAL, wait_for
 
 MEMBERS = ("mgo-1", "mgo-2", "mgo-3")
 LAN_IP = {"mgo-1": "10.20.5.11", "mgo-2": "10.20.5.12", "mgo-3": "10.20.5.13"}
@@ -34,7 +34,7 @@ CA_FILE = "/etc/mongodb/pki/ca.crt"
 KEYRING = "/etc/apt/keyrings/mongodb-server-7.0.asc"
 SOURCES = "/etc/apt/sources.list.d/mongodb-org-7.0.sources"
 LAB_KEY_FINGERPRINT = "70D96D79EE8905F4A7F6CCFBC596C6402877AB5C"
-PREFLIGHT_TASK = "Check the role's variables and the data volume"
+PREFLIGHT_TASK = INPUT_REFUSAL
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import secret, wait_for
+from conftest import INPUT_REFUSAL, secret, wait_for
 
 NODES = ("sw-node1", "sw-node2", "sw-node3")
 IPS = {"sw-node1": "10.20.6.11", "sw-node2": "10.20.6.12", "sw-node3": "10.20.6.13"}
@@ -35,7 +35,7 @@ STORAGE_PORTS = (6200, 6201, 6202, 873, 11211)
 ACCOUNT, USER = "rainbow", "files"
 DISKS = {"d1": "/dev/vdb", "d2": "/dev/vdc", "d3": "/dev/vdd"}
 RING_FILES = [f"/etc/swift/{ring}.{kind}" for ring in ("account", "container", "object") for kind in ("ring.gz", "builder")]
-PREFLIGHT_TASK = "Check the role's variables"
+PREFLIGHT_TASK = INPUT_REFUSAL
 
 # Runs on the client (and on node1 for the positive control): one JSON
 # command in, one JSON result out.

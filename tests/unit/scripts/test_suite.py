@@ -30,16 +30,17 @@ _spec.loader.exec_module(suite)
 SCENARIOS = sorted(suite.load_scenarios(ROOT))
 # The roles each scenario's playbooks reach, as a reader of molecule/ and
 # playbooks/ would list them (the demo converges site.yml: every role).
+# Every scenario reads the internal role `shared` through the roles that include it.
 ROLES_READ = {
-    "common": {"common"},
-    "preflight": {"common", "preflight"},
-    "gatekeeper": {"common", "gatekeeper"},
-    "encrypted_volume": {"common", "encrypted_volume"},
-    "mariadb": {"common", "mariadb"},
-    "mongodb": {"common", "mongodb", "encrypted_volume"},
-    "mongodb_full": {"common", "mongodb", "encrypted_volume"},
-    "swift": {"common", "swift"},
-    "demo": {"common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift"},
+    "common": {"shared", "common"},
+    "preflight": {"shared", "common", "preflight"},
+    "gatekeeper": {"shared", "common", "gatekeeper"},
+    "encrypted_volume": {"shared", "common", "encrypted_volume"},
+    "mariadb": {"shared", "common", "mariadb"},
+    "mongodb": {"shared", "common", "mongodb", "encrypted_volume"},
+    "mongodb_full": {"shared", "common", "mongodb", "encrypted_volume"},
+    "swift": {"shared", "common", "swift"},
+    "demo": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift"},
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
