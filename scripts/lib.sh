@@ -7,8 +7,15 @@ VENV="${RAINBOW_EDGE_VENV:-$REPO_ROOT/.venv}"
 # Lab state lives per machine, not per checkout: the image and the package
 # cache are shared by every clone and every CI run on the machine.
 LAB_CACHE_PORT="${RAINBOW_EDGE_LAB_CACHE_PORT:-3150}"
-LAB_IMAGE="${RAINBOW_EDGE_LAB_IMAGE:-localhost/rainbow-edge-lab/debian12:latest}"
-export RAINBOW_EDGE_LAB_IMAGE="$LAB_IMAGE" RAINBOW_EDGE_LAB_CACHE_PORT="$LAB_CACHE_PORT"
+# Scenarios run on Debian stable (13) unless RAINBOW_EDGE_LAB_RELEASE says 12;
+# scripts/lab builds an image for every release in LAB_RELEASES (11: only
+# for hosts the input check must refuse).
+# shellcheck disable=SC2034  # read by scripts/lab
+LAB_RELEASES=(13 12 11)
+LAB_RELEASE="${RAINBOW_EDGE_LAB_RELEASE:-13}"
+lab_image_for() { echo "localhost/rainbow-edge-lab/debian$1:latest"; }
+LAB_IMAGE="${RAINBOW_EDGE_LAB_IMAGE:-$(lab_image_for "$LAB_RELEASE")}"
+export RAINBOW_EDGE_LAB_IMAGE="$LAB_IMAGE" RAINBOW_EDGE_LAB_RELEASE="$LAB_RELEASE" RAINBOW_EDGE_LAB_CACHE_PORT="$LAB_CACHE_PORT"
 
 log() { printf '\033[1m[%s] %s\033[0m\n' "$(basename "$0")" "$*" >&2; }
 die() { printf '[%s] ERROR: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
@@ -18,7 +25,7 @@ die() { printf '[%s] ERROR: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
 require_root() {
   if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null 2>&1 || die "run as root (sudo is not installed)"
-    exec sudo --preserve-env=RAINBOW_EDGE_VENV,RAINBOW_EDGE_LAB_DIR,RAINBOW_EDGE_LAB_CACHE_PORT,RAINBOW_EDGE_LAB_IMAGE "$0" "$@"
+    exec sudo --preserve-env=RAINBOW_EDGE_VENV,RAINBOW_EDGE_LAB_DIR,RAINBOW_EDGE_LAB_CACHE_PORT,RAINBOW_EDGE_LAB_IMAGE,RAINBOW_EDGE_LAB_RELEASE "$0" "$@"
   fi
 }
 

@@ -5,7 +5,12 @@
 scripts/test asks this file which scenarios to run and records each pass:
 
 * Every scenario has metadata in ``molecule/<scenario>/suite.yml`` (order,
-  expected minutes, the environment it needs).
+  expected minutes, the environment it needs, how it runs on Debian 12).
+* Scenarios run on Debian 13 (the lab's default image). One whose metadata
+  says ``debian12: full`` or ``debian12: idempotence`` also runs as
+  ``<scenario>@debian12`` on the Debian 12 image: every stage, or only
+  converge and its rerun (changed=0). Both use the same containers, so they
+  are placed in one lane, one after the other.
 * A scenario's **inputs** are derived from the code: its own directory, the
   shared molecule layer, the playbooks its converge and tests run, the roles
   those reach (``rainbow.edge.<role>``, ``include_role``, ``tasks_from``),
@@ -88,7 +93,14 @@ DERIVED_AREAS = ("molecule/", "playbooks/", "roles/", "plugins/")
 SCENARIO_SCRIPTS = {"demo": ("scripts/demo",)}
 
 STAGES = ("destroy", "syntax", "create", "prepare", "converge", "idempotence", "check", "verify")
-METADATA_KEYS = {"order": int, "minutes": int, "requires_env": str, "why": str}
+METADATA_KEYS = {"order": int, "minutes": int, "requires_env": str, "why": str, "debian12": str}
+# How a scenario runs on an older release (suite.yml's debian12): molecule's
+# whole test sequence, or converge and its rerun only.
+RELEASE_SEQUENCES = {
+    "full": ("test",),
+    "idempotence": ("destroy", "create", "prepare", "converge", "idempotence"),
+}
+VARIANT = "@debian"
 
 _TOKEN = re.compile(r"rainbow\.edge\.([a-z_][a-z0-9_]*)")
 _DYNAMIC_ROLE = re.compile(r"rainbow\.edge\.\{\{")
@@ -115,6 +127,18 @@ class Scenario:
     minutes: int = 10
     requires_env: str = ""
     why: str = ""
+    debian12: str = ""
+    # Set on a release variant (mariadb@debian12): the scenario it runs, the release.
+    base: str = ""
+    release: str = "13"
+
+    @property
+    def molecule_scenario(self) -> str:
+        return self.base or self.name
+
+    @property
+    def sequence(self) -> tuple:
+        return RELEASE_SEQUENCES[self.debian12] if self.base else RELEASE_SEQUENCES["full"]
 
     def runnable(self, environ) -> bool:
         return not self.requires_env or environ.get(self.requires_env) == "1"
@@ -157,7 +181,12 @@ def load_scenarios(root: Path = ROOT) -> dict[str, Scenario]:
         name = config.parent.name
         meta = config.parent / "suite.yml"
         data = parse_metadata(meta.read_text(), str(meta.relative_to(root))) if meta.is_file() else {}
+        if data.get("debian12", "") not in ("",) + tuple(RELEASE_SEQUENCES):
+            raise SuiteError(f"{meta.relative_to(root)}: debian12 must be one of {', '.join(RELEASE_SEQUENCES)}")
         scenarios[name] = Scenario(name=name, **data)
+        if data.get("debian12"):
+            variant = dict(data, base=name, release="12")
+            scenarios[name + VARIANT + "12"] = Scenario(name=name + VARIANT + "12", **variant)
     return dict(sorted(scenarios.items(), key=lambda item: (item[1].order, item[0])))
 
 
@@ -298,6 +327,7 @@ def scenario_inputs(name: str, root: Path = ROOT, files: list[str] | None = None
     ``texts`` caches file contents between calls (path -> text).
     """
     files = tracked_files(root) if files is None else files
+    name = name.split(VARIANT)[0]  # a release variant reads what its scenario reads
     walk = _Walk(root=root, files=files, texts={} if texts is None else texts)
     # A scenario's suite.yml is the planner's (order, minutes), not molecule's.
     seeds = [f for f in files if (f.startswith(f"molecule/{name}/") and not f.endswith("/suite.yml"))
@@ -331,7 +361,10 @@ def input_key(paths, root: Path = ROOT, digests: dict | None = None) -> str:
 
 
 def scenario_key(name: str, root: Path = ROOT, files: list[str] | None = None) -> str:
-    return input_key(scenario_inputs(name, root, files), root)
+    key = input_key(scenario_inputs(name, root, files), root)
+    if VARIANT in name:  # the same inputs on another release: another receipt
+        key = hashlib.sha256(f"{key}\0{name.split(VARIANT)[1]}".encode()).hexdigest()
+    return key
 
 
 # ---------------------------------------------------------------- receipts
@@ -417,7 +450,7 @@ def write_receipt(name: str, key: str, log_text: str, jobs: int, wall: int, root
         "passed": now,
         "jobs": jobs,
         "wall_seconds": wall,
-        "stages": stage_times(log_text, name),
+        "stages": stage_times(log_text, name.split(VARIANT)[0]),
         "figures": figures(log_text),
         "history": ([entry] + previous.get("history", []))[:HISTORY],
     }
@@ -475,13 +508,17 @@ def make_plan(requested: list[str] | None, jobs: int, run_all: bool, root: Path 
                 continue
         run.append(name)
         minutes[name] = expected_minutes(scenario, receipt, jobs)
-    # Longest first, each into the lane that ends first.
+    # A scenario and its release variants share containers: one unit, one
+    # lane. Longest unit first, each into the lane that ends first.
+    units: dict[str, list[str]] = {}
+    for name in run:
+        units.setdefault(scenarios[name].molecule_scenario, []).append(name)
     lanes: list[list[str]] = [[] for _lane in range(max(1, jobs))]
     loads = [0] * len(lanes)
-    for name in sorted(run, key=lambda n: (-minutes[n], scenarios[n].order)):
+    for unit in sorted(units.values(), key=lambda u: (-sum(minutes[n] for n in u), scenarios[u[0]].order)):
         best = loads.index(min(loads))
-        lanes[best].append(name)
-        loads[best] += minutes[name]
+        lanes[best].extend(unit)
+        loads[best] += sum(minutes[n] for n in unit)
     return Plan(run=run, skipped=skipped, minutes=minutes, lanes=[lane for lane in lanes if lane])
 
 
@@ -512,6 +549,16 @@ def cmd_inputs(args) -> int:
 
 def cmd_key(args) -> int:
     print(scenario_key(args.scenario))
+    return 0
+
+
+def cmd_how(args) -> int:
+    """``<molecule scenario> <Debian release> <molecule action>...``: how scripts/test runs one."""
+    scenarios = load_scenarios()
+    if args.scenario not in scenarios:
+        raise SuiteError(f"unknown scenario {args.scenario} (known: {', '.join(scenarios)})")
+    scenario = scenarios[args.scenario]
+    print(" ".join((scenario.molecule_scenario, scenario.release) + scenario.sequence))
     return 0
 
 
@@ -547,7 +594,7 @@ def main(argv=None) -> int:
     plan.add_argument("--all", action="store_true", help="ignore receipts")
     plan.add_argument("--budget", type=int, default=0, help="minutes; refuse (exit 3) above it")
     plan.set_defaults(func=cmd_plan)
-    for name, func in (("inputs", cmd_inputs), ("key", cmd_key)):
+    for name, func in (("inputs", cmd_inputs), ("key", cmd_key), ("how", cmd_how)):
         one = sub.add_parser(name)
         one.add_argument("scenario")
         one.set_defaults(func=func)

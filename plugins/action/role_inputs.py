@@ -12,8 +12,12 @@ import yaml
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
+from ansible_collections.rainbow.edge.plugins.module_utils.debian_releases import release_findings
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_role_inputs import read_role_inputs
+
+display = Display()
 
 
 class ActionModule(ActionBase):
@@ -21,7 +25,7 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(("entry_point", "role"))
+    _VALID_ARGS = frozenset(("entry_point", "role", "check_release", "release_peers"))
 
     def _options(self, entry_point, role_name):
         role = self._task._role
@@ -64,5 +68,23 @@ class ActionModule(ActionBase):
                 if ok:
                     values[name] = value
         inputs, problems = read_role_inputs(options, values, fallbacks)
+        if self._task.args.get("check_release", False):
+            errors += self._release_errors(task_vars)
         result.update(changed=False, inputs=inputs, errors=errors + problems)
         return result
+
+    def _release_errors(self, task_vars):
+        """Errors about the Debian release of this host and of its peers; the warnings are shown."""
+        host = task_vars.get("inventory_hostname", "this host")
+        facts = task_vars.get("ansible_facts") or {}
+        hostvars = task_vars.get("hostvars") or {}
+        peers = {}
+        for peer in self._task.args.get("release_peers") or []:
+            peer_facts = hostvars[peer].get("ansible_facts", {}) if peer in hostvars else {}
+            peers[peer] = peer_facts.get("distribution_major_version")
+        role = self._task.args.get("role") or (self._task._role.get_name(include_role_fqcn=False) if self._task._role else "role")
+        errors, warnings = release_findings(host, facts.get("distribution"), facts.get("distribution_major_version"),
+                                            peers, f"{role} members")
+        for warning in warnings:
+            display.warning(warning)
+        return errors

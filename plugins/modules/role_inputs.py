@@ -33,6 +33,21 @@ options:
       - Default is the role the task runs in; the internal role C(rainbow.edge.shared) passes the
         name of the role that included it.
     type: str
+  check_release:
+    description:
+      - Also check the Debian release of the host and of its O(release_peers), against the releases
+        the collection supports (C(plugins/module_utils/debian_releases.py)).
+      - An unsupported system or release, or peers on different releases, is reported in RV(errors);
+        Debian oldstable is accepted with a warning naming the end of its support.
+    type: bool
+    default: false
+  release_peers:
+    description:
+      - The members of the host's HA pair, replica set or cluster (the host may be among them), which
+        must run one Debian release. A member whose facts were not gathered in this play is left out.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -53,6 +68,13 @@ EXAMPLES = r"""
   register: __common_inputs
   no_log: true
 
+- name: Read the role's inputs, and refuse an unsupported Debian release or a mixed pair
+  rainbow.edge.role_inputs:
+    check_release: true
+    release_peers: "{{ groups['mariadb'] }}"
+  register: __mariadb_inputs
+  no_log: true
+
 - name: Check the role's variables
   ansible.builtin.assert:
     that: __common_inputs.errors | length == 0
@@ -66,7 +88,9 @@ inputs:
   type: dict
   sample: {common_ssh_port: 22, common_domain: edge.example.com}
 errors:
-  description: One message per invalid option, naming it and what it expects.
+  description:
+    - One message per invalid option, naming it and what it expects.
+    - With O(check_release), first the problems of the host's Debian release and of its peers'.
   returned: always
   type: list
   elements: str

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import wait_for
 
@@ -184,6 +185,31 @@ def test_check_mode_reads_only_and_still_reports(tmp_path):
     assert "changed=0" in recap and "changed=1" not in recap and "failed=0" in recap
     assert json.loads((tmp_path / "preflight.json").read_text())["passed"] is True
     assert (tmp_path / "preflight.junit.xml").exists()
+
+
+def test_an_old_release_and_a_mixed_pair_are_refused_with_every_other_finding(lab, tmp_path):
+    """playbooks/check_inputs.yml on the Edge with pf-old (Debian 11) added to it.
+
+    pf-old is refused for its release and the MariaDB pair (pf-db1 on
+    Debian 13, pf-db2 on Debian 12) for running two releases, each beside
+    the roles' other findings; pf-db2's Debian 12 alone is only a warning,
+    and nothing changes anywhere.
+    """
+    old_release = tmp_path / "old-release.yml"
+    old_release.write_text(yaml.safe_dump({"edge": {"hosts": {"pf-old": {"edge_lan_ip": "10.20.2.31"}}}}))
+    run = lab.playbook("check_inputs", "-i", str(old_release))
+    texts = run.refusal("Refuse the run with every problem of every role", ["pf-old", "pf-db1", "pf-db2"])
+    assert "pf-old runs Debian 11: Edge hosts run Debian 13 (trixie) or 12 (bookworm); reinstall it with Debian 13." \
+        in texts["pf-old"], run
+    mixed = "The mariadb members of {} run different Debian releases (pf-db1: Debian 13, pf-db2: Debian 12)"
+    for host in ("pf-db1", "pf-db2"):
+        assert mixed.format(host) in texts[host], run
+        # Beside the other findings, not instead of them.
+        assert len([line for line in run.failures()[host][1] if line.strip()]) > 2, run
+    assert "pf-db2 runs Debian 12 (bookworm), oldstable" in " ".join(run.stderr.split()), run
+    for host, (_task, messages) in run.failures().items():
+        if host.startswith("pf-gk"):  # Debian 13 and no pair across releases
+            assert "runs Debian" not in str(messages), run
 
 
 def test_figures(report, capsys):

@@ -27,13 +27,15 @@ suite = importlib.util.module_from_spec(_spec)
 sys.modules["suite"] = suite
 _spec.loader.exec_module(suite)
 
-SCENARIOS = sorted(suite.load_scenarios(ROOT))
+# The scenarios themselves; their release variants (mariadb@debian12) read the same files.
+SCENARIOS = sorted(name for name in suite.load_scenarios(ROOT) if suite.VARIANT not in name)
 # The roles each scenario's playbooks reach, as a reader of molecule/ and
 # playbooks/ would list them (the demo converges site.yml: every role).
 # Every scenario reads the internal role `shared` through the roles that include it.
 ROLES_READ = {
     "common": {"shared", "common"},
-    "preflight": {"shared", "common", "preflight"},
+    # Its tests run playbooks/check_inputs.yml, which reaches every role.
+    "preflight": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift"},
     "gatekeeper": {"shared", "common", "gatekeeper"},
     "encrypted_volume": {"shared", "common", "encrypted_volume"},
     "mariadb": {"shared", "common", "mariadb"},
@@ -45,6 +47,7 @@ ROLES_READ = {
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
 PLAYBOOKS_READ = {
+    "preflight": {"check_inputs", "tasks/check_role_inputs"},
     "mariadb": {"mariadb_failover", "mariadb_switchover"},
     "mongodb_full": {"mongodb"},
     "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper",
@@ -55,12 +58,13 @@ PLAYBOOKS_READ = {
 PREFLIGHT_PLUGINS = {"preflight", "demo"}
 MARIADB_READERS = {s for s, roles in ROLES_READ.items() if "mariadb" in roles}
 VOLUME_READERS = {s for s, roles in ROLES_READ.items() if "encrypted_volume" in roles}
+SWIFT_READERS = {s for s, roles in ROLES_READ.items() if "swift" in roles}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_validate.py": PREFLIGHT_PLUGINS,
-    "plugins/modules/swift_ring.py": {"swift", "demo"},
-    "plugins/module_utils/swift_ring.py": {"swift", "demo"},
+    "plugins/modules/swift_ring.py": SWIFT_READERS,
+    "plugins/module_utils/swift_ring.py": SWIFT_READERS,
     "plugins/test/network.py": set(SCENARIOS),
     "plugins/test/ipv4_address.yml": set(SCENARIOS),
     "plugins/test/ipv4_network.yml": set(SCENARIOS),
@@ -80,9 +84,9 @@ PLUGINS_READ = {
     "plugins/filter/preflight_dc_probes.yml": PREFLIGHT_PLUGINS,
     "plugins/filter/preflight_rtt_peers.yml": PREFLIGHT_PLUGINS,
     # The swift role's cluster view; it reads the footprint's scale thresholds.
-    "plugins/module_utils/swift_cluster.py": {"swift", "demo"},
-    "plugins/filter/swift_cluster.py": {"swift", "demo"},
-    **{f"plugins/filter/swift_{name}.yml": {"swift", "demo"} for name in (
+    "plugins/module_utils/swift_cluster.py": SWIFT_READERS,
+    "plugins/filter/swift_cluster.py": SWIFT_READERS,
+    **{f"plugins/filter/swift_{name}.yml": SWIFT_READERS for name in (
         "nodes", "ring_devices", "sizing", "changed_settings", "ring_holders", "foreign_disks", "ring_errors")},
     "plugins/module_utils/edge_footprint.py": PREFLIGHT_PLUGINS | {"swift"},
     # The encrypted volumes' probe and plan.
@@ -251,6 +255,27 @@ def test_a_scenario_with_a_current_receipt_is_skipped_and_all_ignores_receipts(f
 def test_lanes_are_balanced_longest_first(fake_repo):
     plan = suite.make_plan(None, 2, True, fake_repo, environ={})
     assert plan.lanes == [["alpha"], ["beta", "gamma"]] and plan.wall_minutes == 30
+
+
+def test_a_release_variant_has_its_own_key_and_runs_in_the_lane_of_its_scenario(fake_repo):
+    (fake_repo / "molecule" / "gamma" / "suite.yml").write_text("order: 1\nminutes: 5\ndebian12: idempotence\n")
+    (fake_repo / "molecule" / "beta" / "suite.yml").write_text("order: 1\nminutes: 20\ndebian12: full\n")
+    scenarios = suite.load_scenarios(fake_repo)
+    assert list(scenarios) == ["alpha", "beta", "beta@debian12", "gamma", "gamma@debian12"]
+    assert suite.scenario_inputs("gamma@debian12", fake_repo) == suite.scenario_inputs("gamma", fake_repo)
+    assert suite.scenario_key("gamma@debian12", fake_repo) != suite.scenario_key("gamma", fake_repo)
+    plan = suite.make_plan(None, 3, True, fake_repo, environ={})
+    # beta and beta@debian12 (40 min) share one lane: the same containers.
+    assert plan.lanes == [["beta", "beta@debian12"], ["alpha"], ["gamma", "gamma@debian12"]]
+    assert (scenarios["gamma@debian12"].molecule_scenario, scenarios["gamma@debian12"].release) == ("gamma", "12")
+    assert scenarios["gamma@debian12"].sequence == ("destroy", "create", "prepare", "converge", "idempotence")
+    assert scenarios["beta@debian12"].sequence == scenarios["beta"].sequence == ("test",)
+
+
+def test_an_unknown_release_sequence_is_refused(fake_repo):
+    (fake_repo / "molecule" / "gamma" / "suite.yml").write_text("debian12: quick\n")
+    with pytest.raises(suite.SuiteError, match="debian12 must be one of full, idempotence"):
+        suite.load_scenarios(fake_repo)
 
 
 def test_record_refuses_when_inputs_changed_during_the_run(fake_repo, monkeypatch, tmp_path_factory):
