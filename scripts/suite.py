@@ -440,12 +440,14 @@ def figures(log_text: str) -> list[str]:
     return found
 
 
-def write_receipt(name: str, key: str, log_text: str, jobs: int, wall: int, root: Path = ROOT) -> dict:
+def write_receipt(name: str, key: str, log_text: str, jobs: int, wall: int, root: Path = ROOT,
+                  debian: str = "13") -> dict:
     previous = read_receipt(name, root) or {}
     now = _now().isoformat().replace("+00:00", "Z")
     entry = {"passed": now, "wall_seconds": wall, "jobs": jobs}
     receipt = {
         "scenario": name,
+        "debian": debian,
         "input_key": key,
         "passed": now,
         "jobs": jobs,
@@ -569,7 +571,9 @@ def cmd_record(args) -> int:
         print(f"{args.scenario}: its inputs changed while it ran; no receipt written", file=sys.stderr)
         return 0
     log_text = Path(args.log).read_text(errors="replace")
-    receipt = write_receipt(args.scenario, args.key, log_text, args.jobs, args.wall)
+    scenario = load_scenarios().get(args.scenario)
+    receipt = write_receipt(args.scenario, args.key, log_text, args.jobs, args.wall,
+                            debian=scenario.release if scenario else "13")
     print(format_stages(args.scenario, receipt["stages"], args.wall), file=sys.stderr)
     return 0
 

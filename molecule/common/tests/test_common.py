@@ -80,7 +80,8 @@ def test_ssh_offers_only_modern_algorithms(lab):
 def test_unattended_upgrades_apply_debian_security(edge):
     result = edge.run("unattended-upgrade --dry-run --debug")
     assert result.rc == 0, result.stderr
-    assert "Allowed origins are: origin=Debian,codename=bookworm-security,label=Debian-Security" in result.stdout + result.stderr
+    codename = edge.check_output(". /etc/os-release && echo $VERSION_CODENAME")
+    assert f"Allowed origins are: origin=Debian,codename={codename}-security,label=Debian-Security" in result.stdout + result.stderr
     assert edge.file("/etc/apt/apt.conf.d/20auto-upgrades").contains('APT::Periodic::Unattended-Upgrade "1";')
     # The run above recreates a missing sources.list; the role's stays as it is,
     # without entries, so the next playbook run changes nothing (see the check-mode rerun below).
