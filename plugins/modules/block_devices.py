@@ -48,13 +48,7 @@ options:
     default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - rainbow.edge.attributes.read_only
 requirements:
   - blkid and findmnt (util-linux) on the host
 """

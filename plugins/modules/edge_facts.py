@@ -96,16 +96,10 @@ notes:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
+  - rainbow.edge.attributes.read_only
 attributes:
-  check_mode:
-    support: full
-    details: Reads and measures in check mode too; nothing is changed in either mode.
-  diff_mode:
-    support: none
   facts:
     support: full
-  platform:
-    platforms: posix
 seealso:
   - module: rainbow.edge.edge_validate
 author:

@@ -108,14 +108,7 @@ notes:
     returned in RV(warnings); RV(notes) holds the informational remarks.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Nothing is changed in either mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - rainbow.edge.attributes.read_only
 seealso:
   - module: rainbow.edge.edge_validate
   - module: rainbow.edge.edge_facts

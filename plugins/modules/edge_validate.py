@@ -147,14 +147,7 @@ notes:
     (overrides, assumed figures), prefixed with C(plan:).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Nothing is changed in either mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - rainbow.edge.attributes.read_only
 seealso:
   - module: rainbow.edge.edge_plan
   - module: rainbow.edge.edge_facts

@@ -50,13 +50,7 @@ options:
     default: []
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - rainbow.edge.attributes.read_only
 notes:
   - Run it with C(no_log) when the role has secret options; messages never show the value
     of an option marked C(no_log) in the spec.

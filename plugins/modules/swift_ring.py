@@ -89,13 +89,7 @@ notes:
   - Runs on the ring host, which needs Swift (C(python3-swift), C(swift-ring-builder)) once a builder exists.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - rainbow.edge.attributes.changes
 author:
   - Rainbow Edge engineering (@rainbow-edge)
 """
