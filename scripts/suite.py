@@ -107,6 +107,8 @@ _DYNAMIC_ROLE = re.compile(r"rainbow\.edge\.\{\{")
 _IMPORT_PLAYBOOK = re.compile(r"(?:import|include)_playbook:\s*[\"']?([^\s\"'{}]+\.ya?ml)")
 _INCLUDE_TASKS = re.compile(r"(?:import|include)_tasks:\s*[\"']?([^\s\"'{}]+\.ya?ml)")
 _TEST_PLAYBOOK = re.compile(r"playbook\(\s*[\"']([a-z0-9_]+)[\"']")
+# A scenario that converges a playbook not named after it (molecule.yml).
+_LAB_PLAYBOOK = re.compile(r"RAINBOW_EDGE_LAB_PLAYBOOK:\s*[\"']?([a-z0-9_]+)")
 _ROLE_PATH = re.compile(r"roles/([a-z0-9_]+)/")
 _MODULE_UTIL = re.compile(r"module_utils\.([a-z0-9_]+)")
 _DEFINED_NAME = re.compile(r"[\"']([a-z0-9_]+)[\"']\s*:")
@@ -281,7 +283,7 @@ class _Walk:
         base = os.path.dirname(path)
         for target in _IMPORT_PLAYBOOK.findall(text) + _INCLUDE_TASKS.findall(text):
             self.add(os.path.normpath(os.path.join(base, target)))
-        for name in _TEST_PLAYBOOK.findall(text):
+        for name in _TEST_PLAYBOOK.findall(text) + _LAB_PLAYBOOK.findall(text):
             self.add(f"playbooks/{name}.yml")
         for role in _ROLE_PATH.findall(text):
             self.add_role(role)
