@@ -26,13 +26,21 @@ def swift_changed_settings(deployed, wanted, placeholder):
 
 def swift_ring_holders(members, master, hostvars, ring_files):
     members = list(members)
-    probes = {host: (hostvars[host].get("__swift_preflight_files") if host in hostvars else None) or {}
+    probes = {host: (hostvars[host].get("__swift_preflight_probe") if host in hostvars else None) or {}
               for host in members}
     return swift_cluster.ring_holders(members, str(master), probes, list(ring_files))
 
 
-def swift_foreign_disks(content_probes, filesystem):
-    return swift_cluster.foreign_disks(list(content_probes or []), str(filesystem))
+def swift_deployed_files(probe):
+    return swift_cluster.deployed_files(probe)
+
+
+def swift_missing_disks(probe):
+    return swift_cluster.missing_disks(list((probe or {}).get("devices") or []))
+
+
+def swift_foreign_disks(probe, filesystem):
+    return swift_cluster.foreign_disks(list((probe or {}).get("devices") or []), str(filesystem))
 
 
 def swift_ring_errors(plan_results, option_vars):
@@ -45,4 +53,5 @@ class FilterModule:
     def filters(self) -> dict:
         return {"swift_nodes": swift_nodes, "swift_ring_devices": swift_ring_devices, "swift_sizing": swift_sizing,
                 "swift_changed_settings": swift_changed_settings, "swift_ring_holders": swift_ring_holders,
+                "swift_deployed_files": swift_deployed_files, "swift_missing_disks": swift_missing_disks,
                 "swift_foreign_disks": swift_foreign_disks, "swift_ring_errors": swift_ring_errors}

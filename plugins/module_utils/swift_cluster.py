@@ -8,7 +8,7 @@ and the preflight's probe results (read from hostvars by the filters).
 
 from __future__ import annotations
 
-import re
+import posixpath
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from ansible_collections.rainbow.edge.plugins.module_utils import edge_footprint, swift_ring
@@ -81,9 +81,14 @@ def changed_settings(deployed: Mapping[str, Any], wanted: Mapping[str, Any], pla
             if str(deployed.get(name) or "") not in ("", placeholder) and deployed.get(name) != wanted[name]]
 
 
-def _found_files(probe: Mapping[str, Any]) -> List[str]:
-    return [result.get("item") for result in probe.get("results", []) or []
-            if (result.get("stat") or {}).get("exists")]
+def deployed_files(probe: Optional[Mapping[str, Any]]) -> Dict[str, bool]:
+    """File name -> whether it exists, from a ``rainbow.edge.block_devices`` probe's ``files``."""
+    return {posixpath.basename(path): bool((found or {}).get("exists"))
+            for path, found in ((probe or {}).get("files") or {}).items()}
+
+
+def _found_files(probe: Optional[Mapping[str, Any]]) -> List[str]:
+    return [name for name, exists in deployed_files(probe).items() if exists]
 
 
 def ring_holders(members: Sequence[str], master: str, file_probes: Mapping[str, Mapping[str, Any]],
@@ -98,21 +103,21 @@ def master_has_builders(master_probe: Optional[Mapping[str, Any]]) -> bool:
     return any(name.endswith(".builder") for name in _found_files(master_probe or {}))
 
 
-_TYPE = re.compile(r"^TYPE=(\S+)$", re.M)
+def missing_disks(devices: Iterable[Mapping[str, Any]]) -> List[str]:
+    """Configured disks that are not block devices (absent, or a file), from the probe's ``devices``."""
+    return [str(device.get("device", "")) for device in devices if not device.get("is_block")]
 
 
-def foreign_disks(content_probes: Iterable[Mapping[str, Any]], filesystem: str) -> List[str]:
-    """Disks whose blkid found something other than ``filesystem`` (or a partition table)."""
+def foreign_disks(devices: Iterable[Mapping[str, Any]], filesystem: str) -> List[str]:
+    """Disks holding another file system than ``filesystem``, or a partition table, from the probe's ``devices``."""
     foreign = []
-    for probe in content_probes:
-        if probe.get("rc", 2) != 0:
+    for device in devices:
+        if device.get("blkid_rc") != 0:  # not a block device, or no signature at all (blank)
             continue
-        output = str(probe.get("stdout", ""))
-        match = _TYPE.search(output)
-        fstype = match.group(1) if match else ""
-        if fstype != filesystem or "PTTYPE=" in output:
-            device = ((probe.get("item") or {}).get("item") or {}).get("device", "")
-            foreign.append("%s (%s)" % (device, fstype or "a partition table"))
+        signature = device.get("signature") or {}
+        fstype = str(signature.get("TYPE", ""))
+        if fstype != filesystem or "PTTYPE" in signature:
+            foreign.append("%s (%s)" % (device.get("device", ""), fstype or "a partition table"))
     return foreign
 
 

@@ -87,10 +87,12 @@ PLUGINS_READ = {
     "plugins/module_utils/swift_cluster.py": SWIFT_READERS,
     "plugins/filter/swift_cluster.py": SWIFT_READERS,
     **{f"plugins/filter/swift_{name}.yml": SWIFT_READERS for name in (
-        "nodes", "ring_devices", "sizing", "changed_settings", "ring_holders", "foreign_disks", "ring_errors")},
+        "nodes", "ring_devices", "sizing", "changed_settings", "ring_holders", "foreign_disks", "ring_errors",
+        "deployed_files", "missing_disks")},
     "plugins/module_utils/edge_footprint.py": PREFLIGHT_PLUGINS | {"swift"},
     # The encrypted volumes' probe and plan.
-    "plugins/modules/block_devices.py": VOLUME_READERS,
+    # Swift's preflight probes its files and disks with it too.
+    "plugins/modules/block_devices.py": VOLUME_READERS | SWIFT_READERS,
     "plugins/module_utils/encrypted_volume_plan.py": VOLUME_READERS,
     "plugins/filter/encrypted_volume_plan.py": VOLUME_READERS,
     "plugins/filter/encrypted_volume_plan.yml": VOLUME_READERS,

@@ -64,8 +64,15 @@ def test_only_real_deployed_values_that_differ_are_changes():
 
 
 def _files(*existing):
-    return {"results": [{"item": name, "stat": {"exists": name in existing}}
-                        for name in ("object.ring.gz", "object.builder", "swift.conf")]}
+    """A rainbow.edge.block_devices result for /etc/swift's files."""
+    return {"files": {f"/etc/swift/{name}": {"exists": name in existing, "checksum": ""}
+                      for name in ("object.ring.gz", "object.builder", "swift.conf")}}
+
+
+def test_deployed_files_are_named_without_their_directory():
+    assert swift_cluster.deployed_files(_files("swift.conf")) == {
+        "object.ring.gz": False, "object.builder": False, "swift.conf": True}
+    assert swift_cluster.deployed_files(None) == {} and swift_cluster.deployed_files({"files": None}) == {}
 
 
 def test_ring_holders_and_the_master_s_builders():
@@ -75,15 +82,21 @@ def test_ring_holders_and_the_master_s_builders():
     assert swift_cluster.master_has_builders(_files("object.builder")) and not swift_cluster.master_has_builders(None)
 
 
+def _device(device, rc, is_block=True, **signature):
+    return {"device": device, "path": device, "exists": is_block, "is_block": is_block, "blkid_rc": rc,
+            "signature": signature, "blank": None, "busy": False}
+
+
 def test_foreign_disks_are_named_with_what_they_hold():
-    probes = [
-        {"rc": 0, "stdout": "DEVNAME=/dev/vdb\nTYPE=xfs\n", "item": {"item": {"device": "/dev/vdb"}}},
-        {"rc": 0, "stdout": "DEVNAME=/dev/vdc\nTYPE=ext4\n", "item": {"item": {"device": "/dev/vdc"}}},
-        {"rc": 0, "stdout": "PTTYPE=gpt\n", "item": {"item": {"device": "/dev/vdd"}}},
-        {"rc": 2, "stdout": "", "item": {"item": {"device": "/dev/vde"}}},
-        {"skipped": True},
+    devices = [
+        _device("/dev/vdb", 0, TYPE="xfs", UUID="1"),
+        _device("/dev/vdc", 0, TYPE="ext4"),
+        _device("/dev/vdd", 0, PTTYPE="gpt"),
+        _device("/dev/vde", 2),               # blank: Swift formats it
+        _device("/dev/vdf", None, is_block=False),
     ]
-    assert swift_cluster.foreign_disks(probes, "xfs") == ["/dev/vdc (ext4)", "/dev/vdd (a partition table)"]
+    assert swift_cluster.foreign_disks(devices, "xfs") == ["/dev/vdc (ext4)", "/dev/vdd (a partition table)"]
+    assert swift_cluster.missing_disks(devices) == ["/dev/vdf"]
 
 
 def test_ring_errors_are_named_by_role_variable():
