@@ -93,9 +93,10 @@ PLUGINS_READ = {
     # The encrypted volumes' probe and plan.
     # Swift's preflight probes its files and disks with it too.
     "plugins/modules/block_devices.py": VOLUME_READERS | SWIFT_READERS,
-    "plugins/module_utils/encrypted_volume_plan.py": VOLUME_READERS,
-    "plugins/filter/encrypted_volume_plan.py": VOLUME_READERS,
-    "plugins/filter/encrypted_volume_plan.yml": VOLUME_READERS,
+    # block_devices's docs name the plan's filter, so Swift's readers reach it too.
+    "plugins/module_utils/encrypted_volume_plan.py": VOLUME_READERS | SWIFT_READERS,
+    "plugins/filter/encrypted_volume_plan.py": VOLUME_READERS | SWIFT_READERS,
+    "plugins/filter/encrypted_volume_plan.yml": VOLUME_READERS | SWIFT_READERS,
     # Every role's typed inputs (common's included, which every scenario runs).
     "plugins/action/role_inputs.py": set(SCENARIOS),
     "plugins/modules/role_inputs.py": set(SCENARIOS),
