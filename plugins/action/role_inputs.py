@@ -11,6 +11,7 @@ import yaml
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -68,7 +69,7 @@ class ActionModule(ActionBase):
                 if ok:
                     values[name] = value
         inputs, problems = read_role_inputs(options, values, fallbacks)
-        if self._task.args.get("check_release", False):
+        if boolean(self._task.args.get("check_release", False), strict=False):
             errors += self._release_errors(task_vars)
         result.update(changed=False, inputs=inputs, errors=errors + problems)
         return result
