@@ -4,8 +4,9 @@
 VIP ownership, and WireGuard peers added or removed at run time.
 
 Served by uvicorn over TLS on the LAN side only, behind a bearer token. Written
-for Debian 12's python3-fastapi 0.92 and pydantic 1.10. Configuration comes
-from the environment (the systemd unit's EnvironmentFile).
+for the python3-fastapi of Debian 13 (0.115, pydantic 2.10) and of Debian 12
+(0.92, pydantic 1.10). Configuration comes from the environment (the systemd
+unit's EnvironmentFile).
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ def list_peers() -> list[PeerIn]:
 
 @router.post("/peers", response_model=PeerIn, status_code=status.HTTP_201_CREATED, summary="Add a WireGuard peer")
 def add_peer(body: PeerIn) -> PeerIn:
-    peer = core.Peer(**body.dict())
+    # model_dump is pydantic 2's name (Debian 13); dict() is pydantic 1's.
+    peer = core.Peer(**(body.model_dump() if hasattr(body, "model_dump") else body.dict()))
     try:
         peer.validate(PROTECTED_NETWORKS)
     except core.PeerError as exc:
