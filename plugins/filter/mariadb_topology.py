@@ -14,7 +14,7 @@ def mariadb_topology_decision(states, members, ip_of, inventory_primary, preferr
 
 
 def mariadb_replica_status(slave_status):
-    """``info.slave_status | rainbow.edge.mariadb_replica_status``: mysql_info's first channel, flat."""
+    """``info.slave_status | rainbow.edge.mariadb_replica_status``: mariadb_info's first channel, flat."""
     return mariadb_topology.replica_status(slave_status)
 
 

@@ -22,7 +22,7 @@ def global_privilege_holders(users: Iterable[Mapping[str, Any]],
                              forbidden: Sequence[str] = FORBIDDEN_GLOBAL_PRIVILEGES) -> List[str]:
     """Names of the accounts whose ``priv`` grants one of ``forbidden`` on ``*.*``.
 
-    ``priv`` is community.mysql's form: ``db.table:PRIV,PRIV/db2.*:PRIV``.
+    ``priv`` is ansible.mariadb's form (mariadb_user): ``db.table:PRIV,PRIV/db2.*:PRIV``.
     """
     banned = {privilege.upper() for privilege in forbidden}
     holders = []

@@ -56,9 +56,9 @@ def most_advanced(seqs_by_host: dict[str, dict[int, int]]) -> list[str]:
 
 
 def replica_status(slave_status: dict | None) -> dict:
-    """The first replication channel of community.mysql's mysql_info ``slave_status``.
+    """The first replication channel of ansible.mariadb's mariadb_info ``slave_status``.
 
-    mysql_info nests SHOW SLAVE STATUS by source host, port and user; the
+    mariadb_info nests SHOW SLAVE STATUS by source host, port and user; the
     result is that channel's row with Master_Host, Master_Port and
     Master_User put back in.
     """

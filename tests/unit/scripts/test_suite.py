@@ -101,6 +101,9 @@ PLUGINS_READ = {
     "plugins/action/role_inputs.py": set(SCENARIOS),
     "plugins/modules/role_inputs.py": set(SCENARIOS),
     "plugins/module_utils/edge_role_inputs.py": set(SCENARIOS),
+    # Services started in one task (common's included).
+    "plugins/modules/systemd_units.py": set(SCENARIOS),
+    "plugins/module_utils/systemd_units.py": set(SCENARIOS),
 }
 
 
