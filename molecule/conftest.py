@@ -154,6 +154,13 @@ class PlaybookRun:
         """host -> (failed task name, its msg)."""
         return {host: (name, result.get("msg")) for name, host, result in self.results() if result.get("failed")}
 
+    def warnings(self) -> dict[str, list[str]]:
+        """host -> the warnings its task results carry (the json callback keeps them there, even under no_log)."""
+        found: dict[str, list[str]] = {}
+        for _name, host, result in self.results():
+            found.setdefault(host, []).extend(" ".join(str(w).split()) for w in result.get("warnings", []))
+        return found
+
     def changed(self) -> int:
         return sum(stat.get("changed", 0) for stat in self.report["stats"].values())
 
