@@ -26,7 +26,7 @@ STABLE = "13"
 
 def supported_text() -> str:
     """``Debian 13 (trixie) or 12 (bookworm)``, newest first."""
-    names = [f"{major} ({codename})" for major, (codename, _) in sorted(SUPPORTED.items(), key=lambda item: -int(item[0]))]
+    names = [f"{major} ({codename})" for major, (codename, _note) in sorted(SUPPORTED.items(), key=lambda item: -int(item[0]))]
     return "Debian " + " or ".join(names)
 
 

@@ -15,7 +15,7 @@ description:
     C(disable)) and one C(systemctl start) (or C(stop)) change the units that need it. systemd starts the units of
     one call side by side, in the order their dependencies give.
   - Nothing changes when any unit to start or enable is missing or masked; every such unit is named at once.
-  - Restarts are not this module's: handlers restart the one unit whose configuration changed.
+  - It restarts nothing; handlers restart the one unit whose configuration changed.
 version_added: 0.1.0
 author:
   - Rainbow Edge engineering (@rainbow-edge)

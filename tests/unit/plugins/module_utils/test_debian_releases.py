@@ -27,7 +27,7 @@ def test_a_release_the_collection_does_not_know_is_refused(major):
 
 
 def test_another_system_is_refused_by_name():
-    errors, _ = release_findings("db1", "Ubuntu", "24")
+    errors, _warnings = release_findings("db1", "Ubuntu", "24")
     assert errors == ["db1 runs Ubuntu 24: Edge hosts run Debian 13 (trixie) or 12 (bookworm)."]
 
 
@@ -39,7 +39,7 @@ def test_members_on_different_releases_are_refused_naming_each_release():
 
 def test_the_host_counts_with_its_own_facts_even_when_its_peers_list_says_otherwise():
     # hostvars may lag behind the facts the action reads for the host itself.
-    errors, _ = release_findings("db1", "Debian", "13", {"db1": None, "db2": "12"})
+    errors, _warnings = release_findings("db1", "Debian", "13", {"db1": None, "db2": "12"})
     assert "db1: Debian 13, db2: Debian 12" in errors[0]
 
 
@@ -48,13 +48,13 @@ def test_a_member_whose_facts_are_unknown_is_left_out_not_guessed():
 
 
 def test_a_peer_list_without_the_host_still_compares_the_peers():
-    errors, _ = release_findings("mon1", "Debian", "13", {"db1": "13", "db2": "12"})
+    errors, _warnings = release_findings("mon1", "Debian", "13", {"db1": "13", "db2": "12"})
     assert "db1: Debian 13, db2: Debian 12" in errors[0]
 
 
 @given(st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(sorted(SUPPORTED) + [None])))
 def test_members_are_refused_exactly_when_two_known_releases_differ(peers):
-    errors, _ = release_findings("a", "Debian", peers.get("a") or "13", peers)
+    errors, _warnings = release_findings("a", "Debian", peers.get("a") or "13", peers)
     known = {name: release for name, release in peers.items() if release}
     if "a" in peers:  # the host counts only as a member
         known["a"] = peers.get("a") or "13"

@@ -75,8 +75,8 @@ def test_one_call_each_starts_and_enables_what_needs_it_and_a_rerun_changes_noth
 
 def test_check_mode_reports_and_changes_nothing(module_runner, systemctl):
     calls = systemctl({"a": unit("active", "enabled"), "x": unit()})
-    rc, result = module_runner(systemd_units.main, {"names": ["a", "x"], "state": "stopped", "enabled": False,
-                                                     "daemon_reload": True, "_ansible_check_mode": True})
+    args = {"names": ["a", "x"], "state": "stopped", "enabled": False, "daemon_reload": True, "_ansible_check_mode": True}
+    rc, result = module_runner(systemd_units.main, args)
     assert rc == 0 and result["changed"] and result["stopped"] == ["a"] and result["disabled"] == ["a"]
     assert calls() == ["show a x"]
 
