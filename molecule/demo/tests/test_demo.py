@@ -134,6 +134,8 @@ def test_the_lan_reaches_the_gatekeepers_services_at_the_vip():
 
 # Extra vars given the ordinary way (-e name=value) are strings to Ansible.
 EDGE_HOSTS = (*GATEKEEPERS, PRIMARY, REPLICA, *PROXIES)
+# The hosts whose roles serve TLS from the Edge's CA (their input checks read edge_tls_*).
+TLS_HOSTS = (*GATEKEEPERS, PRIMARY, REPLICA)
 MANAGED_FILES = ["/etc/ssh/sshd_config", "/etc/nftables.conf"]
 
 
@@ -149,12 +151,15 @@ def test_typed_inputs_given_as_text_are_accepted(lab):
 
 @pytest.mark.parametrize("wrong, expected", [
     ({"common_ssh_port": "ssh", "gatekeeper_vrrp_priority": "high", "mariadb_encryption": "perhaps",
-      "swift_replicas": "three"},
+      "swift_replicas": "three", "edge_tls_renewal_days": "soon"},
      {"common_ssh_port: expected a whole number; got \"ssh\"": EDGE_HOSTS,
       "gatekeeper_vrrp_priority: expected a whole number; got \"high\"": GATEKEEPERS,
       "mariadb_encryption: expected a boolean (true or false); got \"perhaps\"": (PRIMARY, REPLICA),
-      "swift_replicas: expected a whole number; got \"three\"": tuple(PROXIES)}),
-    ({"common_ssh_port": "70000"}, {"common_ssh_port: expected a TCP port 1-65535; got 70000": EDGE_HOSTS}),
+      "swift_replicas: expected a whole number; got \"three\"": tuple(PROXIES),
+      "edge_tls_renewal_days: expected a whole number; got \"soon\"": TLS_HOSTS}),
+    ({"common_ssh_port": "70000", "edge_tls_certificate_days": "900"},
+     {"common_ssh_port: expected a TCP port 1-65535; got 70000": EDGE_HOSTS,
+      "edge_tls_certificate_days: expected 1 to 825 days; got 900": TLS_HOSTS}),
 ], ids=["wrong-types", "port-out-of-range"])
 def test_wrong_inputs_stop_the_whole_edge_run_with_every_problem_listed(lab, wrong, expected):
     """Through site.yml --check: every role's findings on every host, no template error, nothing changed."""

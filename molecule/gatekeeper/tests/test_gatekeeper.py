@@ -80,9 +80,9 @@ def _lease(client) -> dict:
 def _api(lab, path: str, method: str = "GET", token: str | None = TOKEN, body: dict | None = None, gatekeeper: str = GK_A):
     """Call a GateKeeper's API from the LAN client over TLS, verifying its certificate."""
     client = lab.host(CLIENT)
-    cert = base64.b64encode(lab.host(gatekeeper).file("/etc/rainbow-edge/gatekeeper-api.crt").content).decode()
-    client.check_output(f"echo {cert} | base64 -d > /tmp/{gatekeeper}-api.crt")
-    args = [f"curl -sS --max-time 10 --cacert /tmp/{gatekeeper}-api.crt -o /tmp/api-body -w '%{{http_code}}' -X {method}"]
+    ca = base64.b64encode(lab.host(gatekeeper).file("/etc/rainbow-edge/gatekeeper-api-ca.crt").content).decode()
+    client.check_output(f"echo {ca} | base64 -d > /tmp/{gatekeeper}-edge-ca.crt")
+    args = [f"curl -sS --max-time 10 --cacert /tmp/{gatekeeper}-edge-ca.crt -o /tmp/api-body -w '%{{http_code}}' -X {method}"]
     if token:
         args.append(f"-H 'Authorization: Bearer {token}'")
     if body is not None:

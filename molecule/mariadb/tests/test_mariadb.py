@@ -130,9 +130,10 @@ def test_replication_is_gtid_semisync_after_sync_over_verified_tls(lab):
         assert variable(lab, host, "innodb_flush_log_at_trx_commit") == "1"
         assert variable(lab, host, "gtid_strict_mode") == "1"
         assert variable(lab, host, "log_slave_updates") == "1"
-    # The replication account needs a client certificate of the Edge's CA.
+    # The replication account needs the replica's own certificate: the
+    # Edge's CA signs every TLS service of the Edge.
     grants = root_sql(lab, source, f"SHOW GRANTS FOR 'replicator'@'{PAIR[replica]}'")
-    assert "REQUIRE X509" in grants[0][0], grants
+    assert f"REQUIRE SUBJECT '/CN={replica}.lab.rainbow-edge.test'" in grants[0][0], grants
 
 
 def test_clients_without_tls_are_refused(lab):

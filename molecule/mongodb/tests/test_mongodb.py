@@ -29,7 +29,7 @@ REPLICA_SET = "rs-lab-rainbow-edge-test"
 DB_PATH = "/srv/mongodb/data"
 KEYFILE = "/etc/mongodb/keyfile"
 PEM = "/etc/mongodb/pki/member.pem"
-CERT = "/etc/mongodb/pki/member.crt"
+CERT = "/etc/mongodb/pki/member.d/1-certificate.pem"
 CA_FILE = "/etc/mongodb/pki/ca.crt"
 KEYRING = "/etc/apt/keyrings/mongodb-server-7.0.asc"
 SOURCES = "/etc/apt/sources.list.d/mongodb-org-7.0.sources"
@@ -116,8 +116,8 @@ def test_member_certificate_is_signed_by_the_edge_ca(members, name):
     pem = host.file(PEM)
     assert (pem.user, pem.group, pem.mode) == ("mongodb", "mongodb", 0o400)
     assert "PRIVATE KEY" in pem.content_string and "BEGIN CERTIFICATE" in pem.content_string
-    # The CA's private key stays on the first member, root only.
-    ca_key = host.file("/etc/mongodb/ca/ca.key")
+    # The Edge CA's private key stays on its host (here the first member), root only.
+    ca_key = host.file("/etc/rainbow-edge/ca/ca.key")
     if name == "mgo-1":
         assert (ca_key.user, ca_key.mode) == ("root", 0o600)
     else:

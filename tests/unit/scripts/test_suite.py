@@ -104,6 +104,11 @@ PLUGINS_READ = {
     # Services started in one task (common's included).
     "plugins/modules/systemd_units.py": set(SCENARIOS),
     "plugins/module_utils/systemd_units.py": set(SCENARIOS),
+    # The shared role's firewall drop-ins and TLS (every role opens ports through it).
+    **{path: set(SCENARIOS) for path in (
+        "plugins/module_utils/firewall_dropin.py", "plugins/filter/firewall_dropin.py", "plugins/filter/firewall_dropin.yml",
+        "plugins/module_utils/edge_tls.py", "plugins/filter/edge_tls.py", "plugins/filter/tls_ca_host.yml",
+        "plugins/filter/tls_input_errors.yml", "plugins/filter/tls_certificate_verdict.yml")},
 }
 
 
