@@ -173,11 +173,12 @@ def certificate_verdict(current_pem: Optional[str], csr_pem: str, ca_pem: str, r
     if _public_bytes(current.public_key()) != _public_bytes(request.public_key()):
         return {"keep": False, "reason": "for another key than the host's"}
     if current.subject != request.subject:
-        return {"keep": False, "reason": "for subject %s, wanted %s" % (current.subject.rfc4514_string(),
-                                                                         request.subject.rfc4514_string())}
+        reason = "for subject %s, wanted %s" % (current.subject.rfc4514_string(), request.subject.rfc4514_string())
+        return {"keep": False, "reason": reason}
     if _alt_names(current) != _alt_names(request):
-        return {"keep": False, "reason": "for names %s, wanted %s" % (", ".join(_alt_names(current)) or "none",
-                                                                       ", ".join(_alt_names(request)) or "none")}
+        reason = "for names %s, wanted %s" % (", ".join(_alt_names(current)) or "none",
+                                              ", ".join(_alt_names(request)) or "none")
+        return {"keep": False, "reason": reason}
     if _usages(current) != _usages(request):
         return {"keep": False, "reason": "for other extended key usages than requested"}
     if not_after - now <= datetime.timedelta(days=renewal_days):
