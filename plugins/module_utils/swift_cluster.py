@@ -40,7 +40,7 @@ def nodes(members: Sequence[str], hostvars: Mapping[str, Mapping[str, Any]]) -> 
         zone = _int(variables.get("swift_zone", 0), 0)
         result.append({
             "host": host,
-            "ip": str(variables.get("swift_storage_ip") or variables.get("edge_lan_ip") or ""),
+            "ip": str(variables.get("swift_lan_ip") or variables.get("edge_lan_ip") or ""),
             "region": _int(variables.get("swift_region", 1), 1),
             "zone": zone if zone > 0 else position,
             "disks": list(variables.get("swift_disks") or []),

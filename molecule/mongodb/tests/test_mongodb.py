@@ -214,7 +214,7 @@ def test_bad_input_stops_in_preflight_before_any_change(lab, members):
         "mongodb_keyfile": "",
         "mongodb_admin_password": "",
         "mongodb_members": ["mgo-1", "mgo-2", "mgo-9"],
-        "mongodb_bind_ip": "192.0.2.10",
+        "mongodb_lan_ip": "192.0.2.10",
         "mongodb_data_device": "/dev/vdz",
     }
     run = lab.playbook("mongodb", "--extra-vars", json.dumps(bad))
@@ -223,7 +223,7 @@ def test_bad_input_stops_in_preflight_before_any_change(lab, members):
     assert "mongodb_keyfile: expected the members' shared secret, 6-1024 base64 characters" in text and "it is empty" in text, text
     assert "mongodb_admin_password: expected the administrator's password, at least 16 characters" in text, text
     assert 'mongodb_members: expected hosts of the inventory group mongodb; not in that group: ["mgo-9"]' in text, text
-    assert 'mongodb_bind_ip (default: edge_lan_ip): expected this host\'s address on the LAN 10.20.0.0/16; got "192.0.2.10"' in text, text
+    assert 'mongodb_lan_ip (default: edge_lan_ip): expected this host\'s address on the LAN 10.20.0.0/16; got "192.0.2.10"' in text, text
     # The data volume's problems come in the same list (one check, every problem).
     assert "encrypted_volume_volumes[].device: expected a block device; missing or not a block device: mongodb: /dev/vdz" in text, text
     # mgo-3 is not a member in that list: it says so too.

@@ -9,7 +9,7 @@ from ansible_collections.rainbow.edge.plugins.module_utils import swift_cluster
 
 HOSTVARS = {
     "s1": {"edge_lan_ip": "10.20.0.31", "swift_disks": [{"name": "d1"}, {"name": "d2", "weight": 50}]},
-    "s2": {"edge_lan_ip": "10.20.0.32", "swift_storage_ip": "10.30.0.32", "swift_zone": "7", "swift_region": 2,
+    "s2": {"edge_lan_ip": "10.20.0.32", "swift_lan_ip": "10.30.0.32", "swift_zone": "7", "swift_region": 2,
            "swift_disks": [{"name": "d1"}]},
     "s3": {"swift_zone": 0},
 }
