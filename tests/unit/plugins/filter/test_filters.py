@@ -6,17 +6,18 @@ from ansible_collections.rainbow.edge.plugins.filter.host_values import host_val
 from ansible_collections.rainbow.edge.plugins.filter.preflight_probes import preflight_dc_probes, preflight_rtt_peers
 
 HOSTVARS = {
-    "db1": {"__mariadb_published": {"primary": "db1", "ip": "10.20.0.21"}, "edge_lan_ip": "10.20.0.21"},
+    "db1": {"__mariadb_input_check": {"inputs": {"mariadb_primary": "db1", "mariadb_lan_ip": "10.20.0.21"}},
+            "edge_lan_ip": "10.20.0.21"},
     "db2": {"mariadb_primary": "db1", "edge_lan_ip": "10.20.0.22"},
-    "db3": {"__mariadb_published": {"primary": None}},
+    "db3": {"__mariadb_input_check": {"inputs": {"mariadb_primary": None}}},
 }
 
 
 def test_host_values_takes_the_first_path_a_host_defines():
     members = ["db1", "db2", "db3", "gone"]
-    assert host_values(members, HOSTVARS, ["__mariadb_published.primary", "mariadb_primary"], "db1") == {
+    assert host_values(members, HOSTVARS, ["__mariadb_input_check.inputs.mariadb_primary", "mariadb_primary"], "db1") == {
         "db1": "db1", "db2": "db1", "db3": "db1", "gone": "db1"}
-    assert host_values(members, HOSTVARS, ["__mariadb_published.ip", "edge_lan_ip"], "") == {
+    assert host_values(members, HOSTVARS, ["__mariadb_input_check.inputs.mariadb_lan_ip", "edge_lan_ip"], "") == {
         "db1": "10.20.0.21", "db2": "10.20.0.22", "db3": "", "gone": ""}
     assert host_values(["db2"], HOSTVARS, "edge_lan_ip") == {"db2": "10.20.0.22"}
 
