@@ -27,23 +27,35 @@ def _int(value: Any, default: int) -> int:
         return default
 
 
+def _member_inputs(variables: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A member's inputs as it read them (the shared role's ``__swift_input_check`` fact), else its inventory.
+
+    Another host's role defaults are not in its hostvars: for a member that has
+    not read its inputs in this run, the defaults are applied by ``nodes``.
+    """
+    check = variables.get("__swift_input_check")
+    inputs = check.get("inputs") if isinstance(check, Mapping) else None
+    return inputs if isinstance(inputs, Mapping) and inputs else variables
+
+
 def nodes(members: Sequence[str], hostvars: Mapping[str, Mapping[str, Any]]) -> List[Dict[str, Any]]:
     """``[{host, ip, region, zone, disks}]`` for every member, in inventory order.
 
-    Another host's role defaults are not in its hostvars, so the defaults are
-    applied here: the LAN address, region 1, and zone = the member's position
-    (1-based) unless the host sets a positive ``swift_zone``.
+    From each member's inputs (``_member_inputs``), with the role's defaults
+    for a member that has not read them: the LAN address, region 1, and zone =
+    the member's position (1-based) unless the host sets a positive ``swift_zone``.
     """
     result = []
     for position, host in enumerate(members, start=1):
         variables = hostvars[host] if host in hostvars else {}
-        zone = _int(variables.get("swift_zone", 0), 0)
+        inputs = _member_inputs(variables)
+        zone = _int(inputs.get("swift_zone", 0), 0)
         result.append({
             "host": host,
-            "ip": str(variables.get("swift_lan_ip") or variables.get("edge_lan_ip") or ""),
-            "region": _int(variables.get("swift_region", 1), 1),
+            "ip": str(inputs.get("swift_lan_ip") or variables.get("edge_lan_ip") or ""),
+            "region": _int(inputs.get("swift_region", 1), 1),
             "zone": zone if zone > 0 else position,
-            "disks": list(variables.get("swift_disks") or []),
+            "disks": list(inputs.get("swift_disks") or []),
         })
     return result
 

@@ -24,6 +24,14 @@ def test_nodes_apply_the_role_defaults_other_hosts_cannot_show():
     ]
 
 
+def test_a_member_that_read_its_inputs_is_seen_through_them():
+    read = {"__swift_input_check": {"inputs": {"swift_lan_ip": "10.20.0.34", "swift_zone": 0, "swift_region": 1,
+                                               "swift_disks": [{"name": "d9"}]}, "errors": []},
+            "swift_lan_ip": "{{ edge_lan_ip }}", "swift_zone": "not read"}
+    assert swift_cluster.nodes(["s1", "s4"], dict(HOSTVARS, s4=read))[1] == {
+        "host": "s4", "ip": "10.20.0.34", "region": 1, "zone": 2, "disks": [{"name": "d9"}]}
+
+
 def test_every_disk_of_every_node_is_in_every_ring_on_its_port():
     nodes = swift_cluster.nodes(["s1", "s2"], HOSTVARS)
     devices = swift_cluster.ring_devices(nodes, {"account": "6202", "container": 6201, "object": 6200})
