@@ -109,6 +109,9 @@ PLUGINS_READ = {
         "plugins/module_utils/firewall_dropin.py", "plugins/filter/firewall_dropin.py", "plugins/filter/firewall_dropin.yml",
         "plugins/module_utils/edge_tls.py", "plugins/filter/edge_tls.py", "plugins/filter/tls_ca_host.yml",
         "plugins/filter/tls_input_errors.yml", "plugins/filter/tls_certificate_verdict.yml")},
+    # Container detection, read by common's vars (every scenario) and gatekeeper's.
+    "plugins/test/host_kind.py": set(SCENARIOS),
+    "plugins/test/container.yml": set(SCENARIOS),
 }
 
 
