@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from ansible_collections.rainbow.edge.plugins.module_utils import edge_footprint, swift_ring
 
-# Swift nodes of a footprint, and their disks (FOOTPRINT.md 9.3 and 8.x).
+# Swift nodes of a footprint, and their disks (the footprint, 9.3 and 8.x; docs/sizing.md).
 SMALL_EDGE_NODES = 1
 NODES = 3
 DISKS_PER_NODE = 3
@@ -72,7 +72,7 @@ def ring_devices(cluster: Iterable[Mapping[str, Any]], ports: Mapping[str, Any])
 
 
 def sizing(variant: str, concurrent_users: int, registered_users: Optional[int]) -> Dict[str, Any]:
-    """The Edge's scale as Swift needs it (FOOTPRINT.md 9.3/9.4, edge_footprint's thresholds).
+    """The Edge's scale as Swift needs it (the footprint, 9.3/9.4; edge_footprint's thresholds).
 
     A small Standalone Edge (at most 1000 concurrent and 5000 registered
     users) runs Swift on 1 node, every other Edge on 3; new rings get the
