@@ -26,7 +26,7 @@ def swift_changed_settings(deployed, wanted, placeholder):
 
 def swift_ring_holders(members, master, hostvars, ring_files):
     members = list(members)
-    probes = {host: (hostvars[host].get("__swift_preflight_probe") if host in hostvars else None) or {}
+    probes = {host: (hostvars[host].get("__swift_probe") if host in hostvars else None) or {}
               for host in members}
     return swift_cluster.ring_holders(members, str(master), probes, list(ring_files))
 

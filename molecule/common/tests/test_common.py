@@ -133,7 +133,7 @@ def test_lynis_hardening_index(edge):
 MANAGED_FILES = ("/etc/issue", "/etc/ssh/sshd_config", "/etc/nftables.conf", "/etc/chrony/chrony.conf", "/etc/hosts")
 
 
-def test_invalid_variables_stop_in_preflight_before_any_change(lab):
+def test_invalid_variables_stops_in_the_input_check_before_any_change(lab):
     before = lab.fingerprint([EDGE], MANAGED_FILES)
     bad = {
         "common_ops_authorized_keys": ["not a key"],

@@ -7,7 +7,7 @@ This machine's kernel has no device-mapper, so the role chose fscrypt here
 LUKS2 could not be opened here: `test_luks2_header_is_written_but_cannot_be_opened_here`
 shows how far it goes. Each test would fail without the feature: a plain
 ext4 volume shows the canary in its raw bytes, a volume without its boot
-unit comes back locked after a restart, and a role without its preflight
+unit comes back locked after a restart, and a role without its input check
 formats whatever device it is given.
 """
 
@@ -146,7 +146,7 @@ def test_rerun_after_the_restart_changes_nothing(lab):
     assert run.changed() == 0, run
 
 
-def test_missing_key_of_an_encrypted_volume_stops_in_preflight(lab, host):
+def test_missing_key_of_an_encrypted_volume_stops_in_the_input_check(lab, host):
     """The volume's secret is gone (key file lost, none in the inventory): no new key may replace it."""
     before = host.check_output(f"sha256sum {KEY}")
     host.check_output(f"mv {KEY} /root/data.key.aside")
@@ -157,7 +157,7 @@ def test_missing_key_of_an_encrypted_volume_stops_in_preflight(lab, host):
                     "/etc/rainbow-edge/volume-keys; restore the key from your backup into encrypted_volume_keys.<name>")
         assert expected in text and '["data"]' in text, text
         assert not host.file(KEY).exists
-        print(f"FIGURE: encrypted_volume lost key: stopped in preflight, changed={run.changed()}")
+        print(f"FIGURE: encrypted_volume lost key: stopped in the input check, changed={run.changed()}")
     finally:
         host.run(f"mv /root/data.key.aside {KEY}")
     assert host.check_output(f"sha256sum {KEY}") == before
@@ -174,7 +174,7 @@ def _fingerprint(host, device: str) -> str:
     return host.check_output(f"dd if={device} iflag=direct bs=1M count=8 status=none | sha256sum")
 
 
-def test_formatted_or_missing_device_stops_in_preflight(lab, host, customer_disk):
+def test_formatted_or_missing_device_stops_in_the_input_check(lab, host, customer_disk):
     before = _fingerprint(host, SPARE)
     volumes = [
         {"name": "data", "device": DEVICE, "mount_point": MOUNT},
@@ -191,7 +191,7 @@ def test_formatted_or_missing_device_stops_in_preflight(lab, host, customer_disk
     assert not host.file("/srv/spare").exists and not host.file("/srv/ghost").exists
 
 
-def test_luks_without_device_mapper_stops_in_preflight(lab, host, customer_disk):
+def test_luks_without_device_mapper_stops_in_the_input_check(lab, host, customer_disk):
     before = _fingerprint(host, SPARE)
     extra = {
         "encrypted_volume_backend": "luks",

@@ -276,7 +276,7 @@ def test_changed_address_and_route_take_effect_on_rerun(lab, tmp_path):
     assert "172.30.33.0/24" not in gk_a.check_output("ip -4 route")
 
 
-def test_bad_input_stops_in_the_preflight_before_any_change(lab):
+def test_bad_input_stops_in_the_input_check_before_any_change(lab):
     bad = {
         "gatekeeper_wg_address": "10.20.3.77/24",
         "gatekeeper_wg_external_peers": [{"name": "keyless", "endpoint": "198.51.100.99:51820", "allowed_ips": ["172.31.0.0/24"]}],

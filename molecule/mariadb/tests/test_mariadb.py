@@ -213,7 +213,7 @@ def test_key_file_is_encrypted_outside_the_data_and_private(lab):
         assert server.run(f"grep -rlai -- {key_hex} {KEY_DIR} {DATADIR} {BINLOG_DIR}").rc == 1
 
 
-# --- preflight ------------------------------------------------------------------
+# --- input check ----------------------------------------------------------------
 
 MANAGED = ("/etc/mysql/mariadb.conf.d/90-rainbow-edge.cnf", f"{KEY_DIR}/keyfile.enc", "/etc/default/prometheus-mysqld-exporter")
 
@@ -235,7 +235,7 @@ KEYS_CHECK = "Check the key file against the inventory's keys"
     ({"mariadb_encryption_keys": [{"id": 1, "key": "ab" * 32}]}, tuple(PAIR), KEYS_CHECK,
      ("mariadb_encryption_keys: key ids [1, 2] differ",)),
 ], ids=["missing-secret", "replica-unknown-primary", "changed-key"])
-def test_bad_input_stops_in_preflight_before_any_change(lab, bad, failing, task, expected):
+def test_bad_input_stops_in_the_input_check_before_any_change(lab, bad, failing, task, expected):
     before = lab.fingerprint(PAIR, MANAGED)
     run = lab.playbook("mariadb", "--extra-vars", json.dumps(bad))
     # Nothing changed on any server, including those whose own input is fine.

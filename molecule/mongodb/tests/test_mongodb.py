@@ -208,7 +208,7 @@ def test_standalone_variant_drops_the_shard_role(lab):
 MANAGED = ("/etc/mongod.conf", KEYFILE, PEM, "/etc/nftables.d/mongodb.nft", SOURCES)
 
 
-def test_bad_input_stops_in_preflight_before_any_change(lab, members):
+def test_bad_input_stops_in_the_input_check_before_any_change(lab, members):
     before = lab.fingerprint(members, MANAGED)
     bad = {
         "mongodb_keyfile": "",
@@ -231,7 +231,7 @@ def test_bad_input_stops_in_preflight_before_any_change(lab, members):
     assert lab.fingerprint(members, MANAGED) == before
 
 
-def test_fewer_than_three_members_stop_in_preflight(lab, members):
+def test_fewer_than_three_members_stops_in_the_input_check(lab, members):
     before = lab.fingerprint(members, MANAGED)
     run = lab.playbook("mongodb", "--extra-vars", json.dumps({"mongodb_members": ["mgo-1", "mgo-2"]}))
     text = run.refusal(PREFLIGHT_TASK, ["mgo-1"])["mgo-1"]

@@ -7,7 +7,7 @@ the application account of the inventory. Each test would fail without the
 feature it names: objects keep their md5 through any proxy, a whole node
 can die, the disks hold no plaintext (and the same grep finds it when the
 encryption middleware is left out), the storage services are closed to the
-LAN, and bad input or a dangerous change stops in the preflight with
+LAN, and bad input or a dangerous change stops in the input check with
 nothing changed. The node-loss test runs last: it stops and restarts a node.
 """
 
@@ -96,7 +96,7 @@ def config_checksums(lab) -> dict:
             for node in NODES}
 
 
-def preflight_messages(run) -> str:
+def input_check_messages(run) -> str:
     """A run refused by every node's input check, nothing changed: the nodes' messages."""
     texts = run.refusal(PREFLIGHT_TASK, NODES)
     assert set(run.failures()) == set(NODES), run
@@ -302,12 +302,12 @@ def test_the_rings_were_built_once_through_converge_rerun_and_check(lab):
     print(f"FIGURE: swift_rings builder_saves_per_ring={saves} after converge, rerun and check mode")
 
 
-def test_missing_secrets_and_a_part_power_change_stop_in_the_preflight(lab):
+def test_missing_secrets_and_a_part_power_change_stops_in_the_input_check(lab):
     before = ring_checksums(lab), config_checksums(lab)
     bad = {"swift_hash_path_suffix": "", "swift_keymaster_root_secret": "", "swift_dispersion_key": "short",
            "swift_part_power": 10}
     run = lab.playbook("swift", "--extra-vars", json.dumps(bad))
-    text = preflight_messages(run)
+    text = input_check_messages(run)
     assert "swift_hash_path_suffix: expected a secret of at least 16 characters (ansible-vault)" in text, text
     assert "it is missing" in text, text
     assert "swift_keymaster_root_secret: expected the base64 encoding of at least 32 random bytes" in text, text
@@ -323,7 +323,7 @@ def test_changed_hash_path_and_root_secret_are_refused_once_data_exists(lab):
            "swift_hash_path_suffix": "another-suffix-" + uuid.uuid4().hex,
            "swift_keymaster_root_secret": base64.b64encode(os.urandom(32)).decode()}
     run = lab.playbook("swift", "--extra-vars", json.dumps(bad))
-    text = preflight_messages(run)
+    text = input_check_messages(run)
     assert "swift_hash_path_prefix, swift_hash_path_suffix: differs from the value deployed in /etc/swift/swift.conf" in text, text
     assert "every account, container and object would be looked for under another hash" in text, text
     assert "swift_keymaster_root_secret: differs from the root secret deployed" in text, text
@@ -337,7 +337,7 @@ def test_fewer_than_three_nodes_are_refused_on_a_large_edge(lab):
     pair = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "swift_pair.yml")
     pair.write_text(json.dumps({"all": {"children": {"swift_pair": {"hosts": {"sw-node1": {}, "sw-node2": {}}}}}}))
     run = lab.playbook("swift", "-i", str(pair), "--extra-vars", json.dumps({"swift_cluster_group": "swift_pair"}))
-    text = preflight_messages(run)
+    text = input_check_messages(run)
     assert "swift_pair (swift_cluster_group): a Connected Edge needs at least 3 Swift nodes" in text, text
     assert 'got 2: ["sw-node1", "sw-node2"]' in text, text
 
@@ -345,7 +345,7 @@ def test_fewer_than_three_nodes_are_refused_on_a_large_edge(lab):
     # that holds data is still refused (its disks must be drained first).
     small = {"swift_cluster_group": "swift_pair", "edge_variant": "standalone", "edge_concurrent_users": 500}
     run = lab.playbook("swift", "-i", str(pair), "--extra-vars", json.dumps(small))
-    text = preflight_messages(run)
+    text = input_check_messages(run)
     assert "needs at least" not in text, text
     assert "swift_disks: device 10.20.6.13:6200/d1 (weight 100) of the object ring is no longer in the inventory" in text, text
     assert "Drain it first" in text, text
@@ -356,7 +356,7 @@ def test_a_rebalance_inside_min_part_hours_is_refused(lab):
     before = ring_checksums(lab), config_checksums(lab)
     disks = [{"name": name, "device": device, "weight": 50 if name == "d1" else 100} for name, device in DISKS.items()]
     run = lab.playbook("swift", "--extra-vars", json.dumps({"swift_disks": disks}))
-    text = preflight_messages(run)
+    text = input_check_messages(run)
     for ring in ("account", "container", "object"):
         assert re.search(rf"swift_min_part_hours \(a rebalance is due for swift_disks\): the {ring} ring needs a rebalance "
                          rf"\(weight 10\.20\.6\.11:\d+/d1 100->50, .*rebalance\) but it was rebalanced less than "

@@ -59,6 +59,7 @@ PREFLIGHT_PLUGINS = {"preflight", "demo"}
 MARIADB_READERS = {s for s, roles in ROLES_READ.items() if "mariadb" in roles}
 VOLUME_READERS = {s for s, roles in ROLES_READ.items() if "encrypted_volume" in roles}
 SWIFT_READERS = {s for s, roles in ROLES_READ.items() if "swift" in roles}
+GATEKEEPER_READERS = {s for s, roles in ROLES_READ.items() if "gatekeeper" in roles}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
@@ -78,8 +79,9 @@ PLUGINS_READ = {
     "plugins/filter/mariadb_checks.py": MARIADB_READERS,
     "plugins/filter/mariadb_global_privilege_holders.yml": MARIADB_READERS,
     "plugins/filter/mariadb_key_file_changes.yml": MARIADB_READERS,
-    "plugins/filter/host_values.py": MARIADB_READERS | PREFLIGHT_PLUGINS,
-    "plugins/filter/host_values.yml": MARIADB_READERS | PREFLIGHT_PLUGINS,
+    # Other hosts' published inputs, read by mariadb, gatekeeper and the sizing preflight.
+    "plugins/filter/host_values.py": MARIADB_READERS | GATEKEEPER_READERS | PREFLIGHT_PLUGINS,
+    "plugins/filter/host_values.yml": MARIADB_READERS | GATEKEEPER_READERS | PREFLIGHT_PLUGINS,
     "plugins/filter/preflight_probes.py": PREFLIGHT_PLUGINS,
     "plugins/filter/preflight_dc_probes.yml": PREFLIGHT_PLUGINS,
     "plugins/filter/preflight_rtt_peers.yml": PREFLIGHT_PLUGINS,
@@ -91,7 +93,7 @@ PLUGINS_READ = {
         "deployed_files", "missing_disks")},
     "plugins/module_utils/edge_footprint.py": PREFLIGHT_PLUGINS | {"swift"},
     # The encrypted volumes' probe and plan.
-    # Swift's preflight probes its files and disks with it too.
+    # Swift's probe reads its files and disks with it too.
     "plugins/modules/block_devices.py": VOLUME_READERS | SWIFT_READERS,
     # block_devices's docs name the plan's filter, so Swift's readers reach it too.
     "plugins/module_utils/encrypted_volume_plan.py": VOLUME_READERS | SWIFT_READERS,
