@@ -283,7 +283,7 @@ def test_bad_input_stops_in_the_input_check_before_any_change(lab):
         "gatekeeper_wg_port": 70000,
         "gatekeeper_lan_vip": "10.99.0.1",
     }
-    before = lab.host(GK_A).check_output("sha256sum /etc/wireguard/wg0.conf /etc/keepalived/keepalived.conf /etc/dnsmasq.d/rainbow-edge.conf")
+    before = lab.host(GK_A).check_output("sha256sum /etc/wireguard/wg0.conf /etc/keepalived/conf.d/gatekeeper.conf /etc/dnsmasq.d/rainbow-edge.conf")
     run = lab.playbook("gatekeeper", "--extra-vars", json.dumps(bad))
     text = run.refusal(INPUT_REFUSAL, [GK_A])[GK_A]
     for expected in ("gatekeeper_wg_address: the tunnel network 10.20.3.77/24 overlaps the LAN",
@@ -292,7 +292,7 @@ def test_bad_input_stops_in_the_input_check_before_any_change(lab):
                      "gatekeeper_lan_vip: expected a free address inside the LAN"):
         assert expected in text, text
     assert run.changed() == 0, run
-    assert lab.host(GK_A).check_output("sha256sum /etc/wireguard/wg0.conf /etc/keepalived/keepalived.conf /etc/dnsmasq.d/rainbow-edge.conf") == before
+    assert lab.host(GK_A).check_output("sha256sum /etc/wireguard/wg0.conf /etc/keepalived/conf.d/gatekeeper.conf /etc/dnsmasq.d/rainbow-edge.conf") == before
 
 
 def test_vlans_are_refused_on_a_kernel_without_8021q(lab):

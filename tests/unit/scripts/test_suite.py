@@ -111,6 +111,10 @@ PLUGINS_READ = {
         "plugins/module_utils/firewall_dropin.py", "plugins/filter/firewall_dropin.py", "plugins/filter/firewall_dropin.yml",
         "plugins/module_utils/edge_tls.py", "plugins/filter/edge_tls.py", "plugins/filter/tls_ca_host.yml",
         "plugins/filter/tls_input_errors.yml", "plugins/filter/tls_certificate_verdict.yml")},
+    # The shared role's VIPs (keepalived), which every scenario's shared role references.
+    "plugins/module_utils/keepalived_vip.py": set(SCENARIOS),
+    "plugins/filter/keepalived_instances.py": set(SCENARIOS),
+    "plugins/filter/keepalived_instances.yml": set(SCENARIOS),
     # Container detection, read by common's vars (every scenario) and gatekeeper's.
     "plugins/test/host_kind.py": set(SCENARIOS),
     "plugins/test/container.yml": set(SCENARIOS),
