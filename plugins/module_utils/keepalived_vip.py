@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any, List, Mapping, Sequence
+from typing import List, Mapping, Sequence
 
 #: The directory the shared keepalived.conf includes, one file per role.
 CONF_DIR = "/etc/keepalived/conf.d"
@@ -80,8 +80,8 @@ def _instance(index: int, instance: object, problems: List[str], seen_names: set
         problems.append("%s: interface %r is not an interface name" % (where, interface))
     elif router_id is not None:
         if (interface, router_id) in seen_ids:
-            problems.append("%s: router_id %d is already %s's on %s" % (where, router_id, seen_ids[(interface, router_id)],
-                                                                         interface))
+            owner = seen_ids[(interface, router_id)]
+            problems.append("%s: router_id %d is already %s's on %s" % (where, router_id, owner, interface))
         seen_ids[(interface, router_id)] = name
     address = instance.get("address")
     try:
