@@ -115,6 +115,11 @@ PLUGINS_READ = {
     "plugins/module_utils/keepalived_vip.py": set(SCENARIOS),
     "plugins/filter/keepalived_instances.py": set(SCENARIOS),
     "plugins/filter/keepalived_instances.yml": set(SCENARIOS),
+    # What the tiers declare for each other, published by the shared role.
+    "plugins/module_utils/edge_contributions.py": set(SCENARIOS),
+    "plugins/filter/edge_contributions.py": set(SCENARIOS),
+    "plugins/filter/contributions.yml": set(SCENARIOS),
+    "plugins/filter/provides_errors.yml": set(SCENARIOS),
     # Container detection, read by common's vars (every scenario) and gatekeeper's.
     "plugins/test/host_kind.py": set(SCENARIOS),
     "plugins/test/container.yml": set(SCENARIOS),

@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright: rainbow.edge contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What one tier declares for another to act on: the Edge's one contribution mechanism.
+
+A role that has something for another tier (a metrics endpoint to scrape, a
+log file to ship, a backend to balance, a database to create, a path to back
+up) declares it in ``__<role>_provides`` (its vars, from its converted
+inputs). The shared role's ``inputs`` entry point checks that declaration
+against the kinds below and publishes it as the host fact ``<role>_provides``
+(``{kind: [item, ...]}``). The consuming role reads every host's with the
+filter ``rainbow.edge.contributions`` and never lists the other tiers by name.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_PATH = re.compile(r"^/[^\0\n]*$")
+
+
+def _port(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+
+
+def _address(value: Any) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _name(value: Any) -> bool:
+    return isinstance(value, str) and bool(_NAME.match(value))
+
+
+def _path(value: Any) -> bool:
+    return isinstance(value, str) and bool(_PATH.match(value))
+
+
+def _labels(value: Any) -> bool:
+    return isinstance(value, Mapping) and all(_name(key) and isinstance(text, str) for key, text in value.items())
+
+
+def _paths(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(_path(path) for path in value)
+
+
+#: Every kind a role may declare: its fields, each (required, check, what the check expects).
+KINDS: Dict[str, Dict[str, Tuple[bool, Any, str]]] = {
+    # For the metrics tier: a Prometheus endpoint of this host.
+    "scrape_targets": {
+        "job": (True, _name, "a job name of [a-z0-9_-]"),
+        "address": (True, _address, "the host's IPv4 address the endpoint listens on"),
+        "port": (True, _port, "a TCP port 1-65535"),
+        "scheme": (False, lambda v: v in ("http", "https"), "http or https"),
+        "path": (False, _path, "an absolute URL path such as /metrics"),
+        "labels": (False, _labels, "a mapping of label names to text"),
+    },
+    # For the logs tier: files of this host to ship.
+    "log_files": {
+        "name": (True, _name, "a name of [a-z0-9_-] for the stream"),
+        "paths": (True, _paths, "a non-empty list of absolute paths (globs allowed)"),
+    },
+    # For the backup tier: what to back up on this host.
+    "backup_sources": {
+        "name": (True, _name, "a name of [a-z0-9_-]"),
+        "paths": (True, _paths, "a non-empty list of absolute paths"),
+    },
+}
+
+
+def item_errors(role: str, kind: str, index: int, item: Any) -> List[str]:
+    """Problems of one declared item, each naming the role, the kind and the field."""
+    where = "%s_provides.%s[%d]" % (role, kind, index)
+    if kind not in KINDS:
+        return ["%s_provides: unknown kind %r (known: %s)" % (role, kind, ", ".join(sorted(KINDS)))]
+    if not isinstance(item, Mapping):
+        return ["%s: expected a mapping, got %r" % (where, item)]
+    fields = KINDS[kind]
+    errors = ["%s: unknown field %r (known: %s)" % (where, key, ", ".join(sorted(fields)))
+              for key in item if key not in fields]
+    for field, (required, check, expected) in fields.items():
+        if field not in item:
+            if required:
+                errors.append("%s.%s: missing; expected %s" % (where, field, expected))
+        elif not check(item[field]):
+            errors.append("%s.%s: expected %s; got %r" % (where, field, expected, item[field]))
+    return errors
+
+
+def provides_errors(role: str, provides: Any) -> List[str]:
+    """Problems of a role's whole declaration (``{kind: [item, ...]}``)."""
+    if provides in (None, {}):
+        return []
+    if not isinstance(provides, Mapping):
+        return ["%s_provides: expected a mapping of kinds to lists, got %r" % (role, provides)]
+    errors: List[str] = []
+    for kind, items in provides.items():
+        if kind not in KINDS:
+            errors.append("%s_provides: unknown kind %r (known: %s)" % (role, kind, ", ".join(sorted(KINDS))))
+        elif not isinstance(items, list):
+            errors.append("%s_provides.%s: expected a list, got %r" % (role, kind, items))
+        else:
+            for index, item in enumerate(items):
+                errors += item_errors(role, kind, index, item)
+    return errors
+
+
+_PROVIDES = re.compile(r"^([a-z][a-z0-9_]*)_provides$")
+
+
+def collect(hosts: Sequence[str], hostvars: Mapping[str, Mapping[str, Any]], kind: str) -> Dict[str, Any]:
+    """Every item of ``kind`` that the hosts' roles published: ``{items, errors}``.
+
+    Reads each host's ``<role>_provides`` facts, whatever the roles (a consumer
+    never names the tiers that feed it); each item gains ``host`` and ``role``.
+    A declaration with problems contributes nothing and is reported.
+    """
+    if kind not in KINDS:
+        raise ValueError("unknown kind %r (known: %s)" % (kind, ", ".join(sorted(KINDS))))
+    items: List[Dict[str, Any]] = []
+    errors: List[str] = []
+    for host in hosts:
+        variables = hostvars[host] if host in hostvars else {}
+        for name in sorted(variables):
+            match = _PROVIDES.match(name)
+            if not match or not isinstance(variables[name], Mapping):
+                continue
+            role, provides = match.group(1), variables[name]
+            problems = provides_errors(role, provides)
+            if problems:
+                errors += ["%s: %s" % (host, problem) for problem in problems]
+                continue
+            for item in provides.get(kind) or []:
+                items.append(dict(item, host=host, role=role))
+    return {"items": items, "errors": errors}

@@ -1,0 +1,55 @@
+"""The one contribution mechanism between tiers (plugins/module_utils/edge_contributions.py)."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.rainbow.edge.plugins.filter.edge_contributions import contributions, provides_errors
+
+NODE = {"job": "node", "address": "10.20.0.21", "port": 9100}
+MYSQLD = {"job": "mysqld", "address": "10.20.0.21", "port": 9104, "labels": {"tier": "mariadb"}}
+HOSTVARS = {
+    "db1": {"common_provides": {"scrape_targets": [NODE]}, "mariadb_provides": {"scrape_targets": [MYSQLD]},
+            "edge_lan_ip": "10.20.0.21", "not_provides": "text"},
+    "gk1": {"common_provides": {"scrape_targets": [dict(NODE, address="10.20.0.2")],
+                                "log_files": [{"name": "dnsmasq", "paths": ["/var/log/dnsmasq.log"]}]}},
+    "sw1": {"swift_provides": {"scrape_targets": [{"job": "swift", "address": "10.20.0.31", "port": "8080"}]}},
+    "off": {},
+}
+
+
+def test_every_item_of_a_kind_with_its_host_and_role():
+    found = contributions(["db1", "gk1", "off", "gone"], HOSTVARS, "scrape_targets")
+    assert found == {"items": [dict(NODE, host="db1", role="common"), dict(MYSQLD, host="db1", role="mariadb"),
+                               dict(NODE, address="10.20.0.2", host="gk1", role="common")], "errors": []}
+    assert contributions(["gk1"], HOSTVARS, "log_files")["items"] == [
+        {"name": "dnsmasq", "paths": ["/var/log/dnsmasq.log"], "host": "gk1", "role": "common"}]
+
+
+def test_a_declaration_with_problems_contributes_nothing_and_is_reported():
+    found = contributions(["sw1", "db1"], HOSTVARS, "scrape_targets")
+    assert [item["role"] for item in found["items"]] == ["common", "mariadb"]
+    assert found["errors"] == ["sw1: swift_provides.scrape_targets[0].port: expected a TCP port 1-65535; got '8080'"]
+
+
+def test_every_problem_of_a_declaration_is_named():
+    assert provides_errors({"scrape_targets": [{"job": "Node", "port": 0, "scheme": "ftp", "colour": 1}, "x"],
+                            "log_files": {"name": "a"}, "dns_records": []}, "common") == [
+        "common_provides.scrape_targets[0]: unknown field 'colour' (known: address, job, labels, path, port, scheme)",
+        "common_provides.scrape_targets[0].job: expected a job name of [a-z0-9_-]; got 'Node'",
+        "common_provides.scrape_targets[0].address: missing; expected the host's IPv4 address the endpoint listens on",
+        "common_provides.scrape_targets[0].port: expected a TCP port 1-65535; got 0",
+        "common_provides.scrape_targets[0].scheme: expected http or https; got 'ftp'",
+        "common_provides.scrape_targets[1]: expected a mapping, got 'x'",
+        "common_provides.log_files: expected a list, got {'name': 'a'}",
+        "common_provides: unknown kind 'dns_records' (known: backup_sources, log_files, scrape_targets)",
+    ]
+    assert provides_errors({}, "common") == [] and provides_errors(None, "common") == []
+    assert provides_errors({"backup_sources": [{"name": "etc", "paths": []}]}, "gatekeeper") == [
+        "gatekeeper_provides.backup_sources[0].paths: expected a non-empty list of absolute paths; got []"]
+
+
+def test_an_unknown_kind_is_a_programming_error():
+    with pytest.raises(AnsibleFilterError, match="contributions: unknown kind 'metrics'"):
+        contributions(["db1"], HOSTVARS, "metrics")
