@@ -17,9 +17,16 @@ def mariadb_key_file_changes(current_text, wanted):
     return mariadb_checks.key_file_changes(str(current_text or ""), list(wanted or []))
 
 
+def mariadb_contributed_accounts(contributed, users=()):
+    """``(groups['edge'] | rainbow.edge.contributions(hostvars, 'mariadb_databases'))['items']
+    | rainbow.edge.mariadb_contributed_accounts(mariadb_users)``: see the plugin's docs."""
+    return mariadb_checks.contributed_accounts(list(contributed or []), list(users or []))
+
+
 class FilterModule:
     """Ansible filter plugins of the mariadb role's input checks."""
 
     def filters(self) -> dict:
         return {"mariadb_global_privilege_holders": mariadb_global_privilege_holders,
-                "mariadb_key_file_changes": mariadb_key_file_changes}
+                "mariadb_key_file_changes": mariadb_key_file_changes,
+                "mariadb_contributed_accounts": mariadb_contributed_accounts}

@@ -20,6 +20,8 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _PATH = re.compile(r"^/[^\0\n]*$")
+# A MariaDB database or account name that needs no quoting.
+_SQL_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
 def _port(value: Any) -> bool:
@@ -50,6 +52,14 @@ def _paths(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(_path(path) for path in value)
 
 
+def _sql_name(value: Any) -> bool:
+    return isinstance(value, str) and bool(_SQL_NAME.match(value))
+
+
+def _password(value: Any) -> bool:
+    return isinstance(value, str) and len(value) >= 12
+
+
 #: Every kind a role may declare: its fields, each (required, check, what the check expects).
 KINDS: Dict[str, Dict[str, Tuple[bool, Any, str]]] = {
     # For the metrics tier: a Prometheus endpoint of this host.
@@ -71,7 +81,26 @@ KINDS: Dict[str, Dict[str, Tuple[bool, Any, str]]] = {
         "name": (True, _name, "a name of [a-z0-9_-]"),
         "paths": (True, _paths, "a non-empty list of absolute paths"),
     },
+    # For the MariaDB servers: a database, and an account that reaches it
+    # (every privilege on that database, none elsewhere) from this host's
+    # address only.
+    "mariadb_databases": {
+        "name": (True, _sql_name, "a database name of letters, digits and underscores (at most 64)"),
+        "user": (True, _sql_name, "an account name of letters, digits and underscores"),
+        "password": (True, _password, "a password of at least 12 characters"),
+        "address": (True, _address, "the IPv4 address this host connects from"),
+    },
 }
+
+#: Fields whose values never appear in a message (the declarations are no_log).
+SECRET_FIELDS = frozenset({("mariadb_databases", "password")})
+
+
+def _shown(kind: str, value: Any) -> str:
+    """A value for a message: only its type where the kind carries a secret."""
+    if any(secret_kind == kind for secret_kind, _field in SECRET_FIELDS):
+        return "a %s (value withheld: this kind carries secrets)" % type(value).__name__
+    return repr(value)
 
 
 def item_errors(role: str, kind: str, index: int, item: Any) -> List[str]:
@@ -80,7 +109,7 @@ def item_errors(role: str, kind: str, index: int, item: Any) -> List[str]:
     if kind not in KINDS:
         return ["%s_provides: unknown kind %r (known: %s)" % (role, kind, ", ".join(sorted(KINDS)))]
     if not isinstance(item, Mapping):
-        return ["%s: expected a mapping, got %r" % (where, item)]
+        return ["%s: expected a mapping, got %s" % (where, _shown(kind, item))]
     fields = KINDS[kind]
     errors = ["%s: unknown field %r (known: %s)" % (where, key, ", ".join(sorted(fields)))
               for key in item if key not in fields]
@@ -89,7 +118,8 @@ def item_errors(role: str, kind: str, index: int, item: Any) -> List[str]:
             if required:
                 errors.append("%s.%s: missing; expected %s" % (where, field, expected))
         elif not check(item[field]):
-            errors.append("%s.%s: expected %s; got %r" % (where, field, expected, item[field]))
+            shown = "a value withheld (secret)" if (kind, field) in SECRET_FIELDS else repr(item[field])
+            errors.append("%s.%s: expected %s; got %s" % (where, field, expected, shown))
     return errors
 
 
@@ -98,13 +128,13 @@ def provides_errors(role: str, provides: Any) -> List[str]:
     if provides in (None, {}):
         return []
     if not isinstance(provides, Mapping):
-        return ["%s_provides: expected a mapping of kinds to lists, got %r" % (role, provides)]
+        return ["%s_provides: expected a mapping of kinds to lists, got a %s" % (role, type(provides).__name__)]
     errors: List[str] = []
     for kind, items in provides.items():
         if kind not in KINDS:
             errors.append("%s_provides: unknown kind %r (known: %s)" % (role, kind, ", ".join(sorted(KINDS))))
         elif not isinstance(items, list):
-            errors.append("%s_provides.%s: expected a list, got %r" % (role, kind, items))
+            errors.append("%s_provides.%s: expected a list, got %s" % (role, kind, _shown(kind, items)))
         else:
             for index, item in enumerate(items):
                 errors += item_errors(role, kind, index, item)

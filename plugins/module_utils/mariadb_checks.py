@@ -8,6 +8,9 @@
 - Which encryption keys in a server's key file the inventory would change
   or drop (data encrypted with them would become unreadable). Only key ids
   leave these functions: the keys never reach a task result or a message.
+- Which databases and accounts the other tiers declared (contributions of
+  kind ``mariadb_databases``), and which of those declarations conflict.
+  Passwords never reach a message.
 """
 
 from __future__ import annotations
@@ -66,3 +69,41 @@ def key_file_changes(current_text: str, wanted: Iterable[Mapping[str, Any]]) -> 
             continue
     changed = sorted(key_id for key_id, key in current.items() if wanted_keys.get(key_id, "") != key)
     return {"has_keys": bool(current), "changed_ids": changed}
+
+
+def contributed_accounts(items: Iterable[Mapping[str, Any]],
+                         users: Iterable[Mapping[str, Any]] = ()) -> Dict[str, Any]:
+    """The databases and accounts declared by other tiers, in mariadb_db/mariadb_user's terms.
+
+    ``items`` are contributions of kind ``mariadb_databases`` (each with the
+    declaring ``host`` and ``role``). One account per name and address, with
+    every privilege on each database declared for it and nothing else.
+    Returns ``{"databases": [{name}], "users": [{name, host, password, priv}],
+    "errors": [message]}``; errors: an account declared with two passwords,
+    or one that ``mariadb_users`` (``users``) defines too.
+    """
+    accounts: Dict[tuple, Dict[str, Any]] = {}
+    for item in items:
+        key = (str(item["user"]), str(item["address"]))
+        account = accounts.setdefault(key, {"databases": [], "passwords": set(), "declared_by": []})
+        if item["name"] not in account["databases"]:
+            account["databases"].append(str(item["name"]))
+        account["passwords"].add(str(item["password"]))
+        account["declared_by"].append("%s (%s)" % (item.get("host", "?"), item.get("role", "?")))
+    inventory_accounts = {(str(user.get("name")), str(user.get("host", "%"))) for user in users}
+    errors: List[str] = []
+    result: List[Dict[str, Any]] = []
+    for (name, address), account in sorted(accounts.items()):
+        declared_by = ", ".join(sorted(set(account["declared_by"])))
+        if len(account["passwords"]) > 1:
+            errors.append("mariadb_databases contributions: account %s@%s is declared with different "
+                          "passwords by %s; one account has one password" % (name, address, declared_by))
+            continue
+        if (name, address) in inventory_accounts:
+            errors.append("mariadb_users: account %s@%s is also declared by %s; keep one of them"
+                          % (name, address, declared_by))
+            continue
+        result.append({"name": name, "host": address, "password": next(iter(account["passwords"])),
+                       "priv": "/".join("%s.*:ALL" % database for database in account["databases"])})
+    databases = sorted({database for account in accounts.values() for database in account["databases"]})
+    return {"databases": [{"name": database} for database in databases], "users": result, "errors": errors}

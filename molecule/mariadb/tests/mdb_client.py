@@ -7,6 +7,7 @@ Copied to the client by the tests. Two commands:
 ``exec HOST SQL``
     Runs one statement as the application account over TLS and prints a JSON
     line: {"ok": true, "rows": [...]} or {"ok": false, "errno": N, "error": "..."}.
+    MDB_USER, MDB_DATABASE and MDB_PASSWORD_FILE name another account.
 
 ``loop OUT STOPFILE MAX_IDS MAX_SECONDS TABLE HOST [HOST...]``
     Inserts ids 1, 2, 3... into rainbow.TABLE, one transaction each, on the
@@ -28,10 +29,10 @@ import time
 
 import MySQLdb
 
-USER = "app"
-DATABASE = "rainbow"
+USER = os.environ.get("MDB_USER", "app")
+DATABASE = os.environ.get("MDB_DATABASE", "rainbow")
 CA = "/root/mdb-ca.pem"
-PASSWORD_FILE = "/root/mdb-app-password"
+PASSWORD_FILE = os.environ.get("MDB_PASSWORD_FILE", "/root/mdb-app-password")
 
 
 def connect(host: str):

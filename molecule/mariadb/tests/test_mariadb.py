@@ -69,9 +69,11 @@ def primary(lab) -> str:
     return writable[0]
 
 
-def app(lab, host_ip: str, statement: str) -> dict:
-    """One statement from the client, as the application, over TLS."""
-    out = lab.host(CLIENT).check_output(f"python3 /root/mdb_client.py exec {host_ip} {shlex.quote(statement)}")
+def app(lab, host_ip: str, statement: str, account: str = "") -> dict:
+    """One statement from the client, as the application (or a declared ``account``), over TLS."""
+    env = (f"MDB_USER={account}_app MDB_DATABASE={account} MDB_PASSWORD_FILE=/root/mdb-{account}-password "
+           if account else "")
+    out = lab.host(CLIENT).check_output(f"{env}python3 /root/mdb_client.py exec {host_ip} {shlex.quote(statement)}")
     return json.loads(out)
 
 
@@ -82,7 +84,8 @@ def client(lab):
     ca = lab.host("mdb-db1").file("/etc/mysql/ssl/ca.pem").content_string
     script = (Path(__file__).parent / "mdb_client.py").read_text()
     for path, content in (("/root/mdb_client.py", script), ("/root/mdb-ca.pem", ca),
-                          ("/root/mdb-app-password", secret("mariadb_app_password"))):
+                          ("/root/mdb-app-password", secret("mariadb_app_password")),
+                          ("/root/mdb-contributed-password", secret("mariadb_contributed_password"))):
         probe.check_output(f"install -m 0600 /dev/null {path} && printf %s {shlex.quote(content)} > {path}")
     return probe
 
@@ -106,6 +109,28 @@ def test_row_written_on_primary_is_read_on_replica(lab):
     assert written["ok"], written
     seen = wait_for(lambda: app(lab, PAIR[replica], f"SELECT v FROM probe WHERE v = '{marker}'")["rows"], timeout=30)
     assert seen == [[marker]], f"{marker} never reached {replica}"
+
+
+def test_a_database_declared_by_a_tier_is_reached_from_its_address_only(lab):
+    """The inventory's fixture declaration (lab_app_provides, for the client's address) made a
+    database and an account on the primary: the account writes there, and the row replicates;
+    it reaches no other database, and from another address it is not let in."""
+    source = primary(lab)
+    replica = next(host for host in PAIR if host != source)
+    marker = f"declared-{uuid.uuid4().hex[:12]}"
+    created = app(lab, PAIR[source], "CREATE TABLE IF NOT EXISTS t (v VARCHAR(64))", account="contributed")
+    assert created["ok"], created
+    assert app(lab, PAIR[source], f"INSERT INTO t VALUES ('{marker}')", account="contributed")["ok"]
+    seen = wait_for(lambda: app(lab, PAIR[replica], f"SELECT v FROM t WHERE v = '{marker}'",
+                                account="contributed")["rows"], timeout=30)
+    assert seen == [[marker]], f"{marker} never reached {replica}"
+    other = app(lab, PAIR[source], "SELECT COUNT(*) FROM rainbow.probe", account="contributed")
+    assert not other["ok"] and other["errno"] == 1142, other  # SELECT command denied
+    # The same account and password from mdb-plain's address: no such account there.
+    elsewhere = lab.host(PLAIN).run(
+        f"MYSQL_PWD={shlex.quote(secret('mariadb_contributed_password'))} mariadb --connect-timeout=3 "
+        f"-h {PAIR[source]} -u contributed_app --ssl-ca=/etc/mysql/ssl/ca.pem contributed -e 'SELECT 1'")
+    assert elsewhere.rc != 0 and "Access denied for user 'contributed_app'@'10.20.4.13'" in elsewhere.stderr, elsewhere
 
 
 def test_replica_refuses_writes(lab):
