@@ -43,7 +43,7 @@ def test_every_problem_of_a_declaration_is_named():
         "common_provides.scrape_targets[0].scheme: expected http or https; got 'ftp'",
         "common_provides.scrape_targets[1]: expected a mapping, got 'x'",
         "common_provides.log_files: expected a list, got {'name': 'a'}",
-        "common_provides: unknown kind 'dns_records' (known: backup_sources, log_files, scrape_targets)",
+        "common_provides: unknown kind 'dns_records' (known: backup_sources, log_files, mariadb_databases, scrape_targets)",
     ]
     assert provides_errors({}, "common") == [] and provides_errors(None, "common") == []
     assert provides_errors({"backup_sources": [{"name": "etc", "paths": []}]}, "gatekeeper") == [
@@ -53,3 +53,23 @@ def test_every_problem_of_a_declaration_is_named():
 def test_an_unknown_kind_is_a_programming_error():
     with pytest.raises(AnsibleFilterError, match="contributions: unknown kind 'metrics'"):
         contributions(["db1"], HOSTVARS, "metrics")
+
+
+def test_a_declared_password_never_reaches_a_message():
+    secret = "s3cret-Pa55word"
+    declaration = {"mariadb_databases": [
+        {"name": "xmpp-db", "user": "xmpp", "password": secret[:5], "address": "10.20.0.40"},
+        {"name": "xmpp", "user": "xmpp", "password": secret, "address": "10.20.0.40", "extra": secret},
+        secret]}
+    errors = provides_errors(declaration, "xmpp")
+    assert errors == [
+        "xmpp_provides.mariadb_databases[0].name: expected a database name of letters, digits and underscores "
+        "(at most 64); got 'xmpp-db'",
+        "xmpp_provides.mariadb_databases[0].password: expected a password of at least 12 characters; "
+        "got a value withheld (secret)",
+        "xmpp_provides.mariadb_databases[1]: unknown field 'extra' (known: address, name, password, user)",
+        "xmpp_provides.mariadb_databases[2]: expected a mapping, got a str (value withheld: this kind carries secrets)",
+    ]
+    assert not any(secret[:5] in error for error in errors)
+    listed = provides_errors({"mariadb_databases": {"name": secret}}, "xmpp")
+    assert listed == ["xmpp_provides.mariadb_databases: expected a list, got a dict (value withheld: this kind carries secrets)"]

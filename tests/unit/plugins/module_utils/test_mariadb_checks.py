@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, strategies as st
 
 from ansible_collections.rainbow.edge.plugins.module_utils.mariadb_checks import (
-    global_privilege_holders, key_file_changes, parse_key_file)
+    contributed_accounts, global_privilege_holders, key_file_changes, parse_key_file)
 
 HEX = st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
 KEYS = st.dictionaries(st.integers(min_value=1, max_value=2**31), HEX, max_size=6)
@@ -49,3 +49,33 @@ def test_every_changed_or_dropped_key_is_named_by_id_only(current, wanted_keys):
 def test_malformed_wanted_entries_are_left_to_the_role_s_own_checks():
     assert key_file_changes("1;aa", [{"key": "aa"}, "junk", {"id": "x", "key": "aa"}]) == {
         "has_keys": True, "changed_ids": [1]}
+
+
+def _declared(host, name, user, password, address):
+    return {"name": name, "user": user, "password": password, "address": address, "host": host, "role": "xmpp"}
+
+
+def test_declared_databases_get_one_account_per_name_and_address_with_their_databases_only():
+    items = [_declared("x1", "xmpp", "xmpp", "password-one-1", "10.20.0.41"),
+             _declared("x1", "archive", "xmpp", "password-one-1", "10.20.0.41"),
+             _declared("x2", "xmpp", "xmpp", "password-two-2", "10.20.0.42"),
+             _declared("x2", "xmpp", "xmpp", "password-two-2", "10.20.0.42")]
+    assert contributed_accounts(items) == {
+        "databases": [{"name": "archive"}, {"name": "xmpp"}],
+        "users": [{"name": "xmpp", "host": "10.20.0.41", "password": "password-one-1", "priv": "xmpp.*:ALL/archive.*:ALL"},
+                  {"name": "xmpp", "host": "10.20.0.42", "password": "password-two-2", "priv": "xmpp.*:ALL"}],
+        "errors": []}
+    assert contributed_accounts([]) == {"databases": [], "users": [], "errors": []}
+
+
+def test_conflicting_declarations_are_named_without_their_passwords():
+    items = [_declared("x1", "xmpp", "xmpp", "password-one-1", "10.20.0.41"),
+             _declared("x2", "xmpp", "xmpp", "password-two-2", "10.20.0.41"),
+             _declared("x3", "files", "app", "password-three", "10.20.0.43")]
+    found = contributed_accounts(items, [{"name": "app", "host": "10.20.0.43", "password": "x", "priv": "files.*:ALL"}])
+    assert found["users"] == [] and found["databases"] == [{"name": "files"}, {"name": "xmpp"}]
+    assert found["errors"] == [
+        "mariadb_users: account app@10.20.0.43 is also declared by x3 (xmpp); keep one of them",
+        "mariadb_databases contributions: account xmpp@10.20.0.41 is declared with different passwords by "
+        "x1 (xmpp), x2 (xmpp); one account has one password"]
+    assert not any("password-" in error for error in found["errors"])
