@@ -78,6 +78,7 @@ PLUGINS_READ = {
     "plugins/module_utils/mariadb_checks.py": MARIADB_READERS,
     "plugins/filter/mariadb_checks.py": MARIADB_READERS,
     "plugins/filter/mariadb_global_privilege_holders.yml": MARIADB_READERS,
+    "plugins/filter/mariadb_contributed_accounts.yml": MARIADB_READERS,
     "plugins/filter/mariadb_key_file_changes.yml": MARIADB_READERS,
     # Other hosts' published inputs, read by mariadb, gatekeeper and the sizing preflight.
     "plugins/filter/host_values.py": MARIADB_READERS | GATEKEEPER_READERS | PREFLIGHT_PLUGINS,
