@@ -50,7 +50,8 @@ PLAYBOOKS_READ = {
     "preflight": {"check_inputs", "tasks/check_role_inputs"},
     "mariadb": {"mariadb_failover", "mariadb_switchover"},
     "mongodb_full": {"mongodb"},
-    "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper",
+    "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
+    "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
              "encrypted_volume", "mariadb", "mongodb", "swift"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
