@@ -104,6 +104,10 @@ VARIANT = "@debian"
 
 _TOKEN = re.compile(r"rainbow\.edge\.([a-z_][a-z0-9_]*)")
 _DYNAMIC_ROLE = re.compile(r"rainbow\.edge\.\{\{")
+# rainbow.edge.{{ var }} where var is a loop_var: the roles of that loop's list.
+_DYNAMIC_ROLE_VAR = re.compile(r"rainbow\.edge\.\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+_LOOP_VAR = re.compile(r"loop_var:\s*([a-z_][a-z0-9_]*)")
+_LITERAL_LOOP = re.compile(r"loop:\s*\[([a-z0-9_,\s]*)\]\s*\n\s*loop_control:\s*\n\s*loop_var:\s*([a-z_][a-z0-9_]*)")
 _IMPORT_PLAYBOOK = re.compile(r"(?:import|include)_playbook:\s*[\"']?([^\s\"'{}]+\.ya?ml)")
 _INCLUDE_TASKS = re.compile(r"(?:import|include)_tasks:\s*[\"']?([^\s\"'{}]+\.ya?ml)")
 _TEST_PLAYBOOK = re.compile(r"playbook\(\s*[\"']([a-z0-9_]+)[\"']")
@@ -274,12 +278,37 @@ class _Walk:
                 self.texts[path] = ""
         return self.texts[path]
 
+    def loop_roles(self, var: str) -> list[str] | None:
+        """The roles a ``rainbow.edge.{{ var }}`` reference can name: those of the
+        literal loop lists that set ``var``, or None (every role) when any loop
+        setting it is not a literal list."""
+        literal: list[str] = []
+        settings = 0
+        for path in self.files:
+            if not _under(path, ("playbooks/", "roles/")) or not path.endswith((".yml", ".yaml")):
+                continue
+            text = self._text(path)
+            settings += _LOOP_VAR.findall(text).count(var)
+            for items, loop_var in _LITERAL_LOOP.findall(text):
+                if loop_var == var:
+                    literal += [item.strip() for item in items.split(",") if item.strip()]
+                    settings -= 1
+        return literal if literal and settings == 0 else None
+
     def scan(self, path: str) -> None:
         text = self._text(path)
         for name in _TOKEN.findall(text):
             self.name_token(name)
         if _DYNAMIC_ROLE.search(text):
-            self.all_roles()
+            for var in set(_DYNAMIC_ROLE_VAR.findall(text)) or {""}:
+                roles = self.loop_roles(var) if var else None
+                if roles is None:
+                    self.all_roles()
+                    break
+                for role in roles:
+                    self.add_role(role)
+            if len(_DYNAMIC_ROLE.findall(text)) > len(_DYNAMIC_ROLE_VAR.findall(text)):
+                self.all_roles()
         base = os.path.dirname(path)
         for target in _IMPORT_PLAYBOOK.findall(text) + _INCLUDE_TASKS.findall(text):
             self.add(os.path.normpath(os.path.join(base, target)))

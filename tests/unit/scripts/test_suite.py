@@ -34,7 +34,7 @@ SCENARIOS = sorted(name for name in suite.load_scenarios(ROOT) if suite.VARIANT 
 # Every scenario reads the internal role `shared` through the roles that include it.
 ROLES_READ = {
     "common": {"shared", "common"},
-    # Its tests run playbooks/check_inputs.yml, which reaches every role.
+    # Its tests run playbooks/check_inputs.yml, which reaches the roles of its loop.
     "preflight": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift"},
     "gatekeeper": {"shared", "common", "gatekeeper"},
     "encrypted_volume": {"shared", "common", "encrypted_volume"},
@@ -43,6 +43,8 @@ ROLES_READ = {
     "mongodb_full": {"shared", "common", "mongodb", "encrypted_volume"},
     "swift": {"shared", "common", "swift"},
     "demo": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift"},
+    # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations.
+    "metrics": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "metrics"},
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -53,6 +55,7 @@ PLAYBOOKS_READ = {
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
     "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
              "encrypted_volume", "mariadb", "mongodb", "swift"},
+    "metrics": {"check_inputs", "tasks/check_role_inputs"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -93,7 +96,7 @@ PLUGINS_READ = {
     **{f"plugins/filter/swift_{name}.yml": SWIFT_READERS for name in (
         "nodes", "ring_devices", "sizing", "changed_settings", "ring_holders", "foreign_disks", "ring_errors",
         "deployed_files", "missing_disks")},
-    "plugins/module_utils/edge_footprint.py": PREFLIGHT_PLUGINS | {"swift"},
+    "plugins/module_utils/edge_footprint.py": PREFLIGHT_PLUGINS | SWIFT_READERS,
     # The encrypted volumes' probe and plan.
     # Swift's probe reads its files and disks with it too.
     "plugins/modules/block_devices.py": VOLUME_READERS | SWIFT_READERS,
@@ -122,6 +125,11 @@ PLUGINS_READ = {
     "plugins/filter/edge_contributions.py": set(SCENARIOS),
     "plugins/filter/contributions.yml": set(SCENARIOS),
     "plugins/filter/provides_errors.yml": set(SCENARIOS),
+    # The metrics tier's decisions and its federation account's hash.
+    **{path: {"metrics"} for path in (
+        "plugins/module_utils/metrics_config.py", "plugins/filter/metrics_config.py", "plugins/modules/bcrypt_hash.py",
+        "plugins/filter/metrics_input_errors.yml", "plugins/filter/metrics_scrape_configs.yml",
+        "plugins/filter/metrics_retention_size.yml", "plugins/filter/metrics_alertmanager_config.yml")},
     # Container detection, read by common's vars (every scenario) and gatekeeper's.
     "plugins/test/host_kind.py": set(SCENARIOS),
     "plugins/test/container.yml": set(SCENARIOS),
@@ -203,6 +211,19 @@ def test_a_new_import_in_a_role_is_followed(tree):
     texts[path] = (ROOT / path).read_text() + "\n- ansible.builtin.include_role:\n    name: rainbow.edge.mariadb\n"
     inputs = suite.scenario_inputs("swift", ROOT, files, texts)
     assert "roles/mariadb/tasks/main.yml" in inputs
+
+
+def test_a_role_named_by_a_loop_variable_reaches_the_roles_of_its_literal_list_only(tree):
+    """check_inputs.yml's loop names its roles: the demo reads those, not a role outside it (metrics)."""
+    files, texts, _digests, _keys = tree
+    assert "roles/metrics/tasks/main.yml" not in suite.scenario_inputs("demo", ROOT, files, dict(texts))
+    # A loop that sets the same variable from an expression could name any role.
+    path = "playbooks/check_inputs.yml"
+    texts = dict(texts)
+    texts[path] = (ROOT / path).read_text() + (
+        "\n- hosts: all\n  tasks:\n    - ansible.builtin.include_tasks: tasks/check_role_inputs.yml\n"
+        "      loop: \"{{ edge_roles }}\"\n      loop_control:\n        loop_var: edge_checked_role\n")
+    assert "roles/metrics/tasks/main.yml" in suite.scenario_inputs("demo", ROOT, files, texts)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

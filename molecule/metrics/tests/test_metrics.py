@@ -1,0 +1,208 @@
+# Copyright: rainbow.edge contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The `metrics` role: Prometheus scraping what the Edge declares, alerts delivered, federation.
+
+met-mon runs the tier; met-host is another Edge host; met-global stands for
+the global Rainbow side (its own Prometheus federates from the Edge, and it
+records the alerts delivered to its webhook); met-outside is outside
+metrics_allowed_cidrs.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+
+from conftest import INPUT_REFUSAL, secret, wait_for
+
+MON, HOST, GLOBAL, OUTSIDE = "met-mon", "met-host", "met-global", "met-outside"
+EDGE_HOSTS = (MON, HOST)
+URL = "https://10.20.9.41:9090"
+CA = "/etc/prometheus/tls/ca.crt"
+USER = "federation"
+ALERTS = "/var/lib/lab-webhook/alerts.jsonl"
+# The lab's intervals (molecule.yml) and EdgeHostDown's for:.
+SCRAPE, EVALUATION, GROUP_WAIT, HOST_DOWN_FOR = 5, 5, 5, 60
+
+
+@pytest.fixture(scope="module")
+def mon(lab):
+    return lab.host(MON)
+
+
+@pytest.fixture(scope="module")
+def webhook(lab):
+    """The lab fixture that records the alerts delivered to metrics_alert_webhook_urls, run on met-global."""
+    probe = lab.host(GLOBAL)
+    script = (Path(__file__).resolve().parents[1] / "webhook_receiver.py").read_text()
+    probe.check_output(f"printf '%s' {shlex.quote(script)} > /usr/local/bin/lab-webhook-receiver")
+    probe.run("systemctl stop lab-webhook-receiver; systemctl reset-failed lab-webhook-receiver")
+    probe.check_output(f"systemd-run --unit lab-webhook-receiver /usr/bin/python3 /usr/local/bin/lab-webhook-receiver "
+                       f"10.20.9.50 9099 {ALERTS}")
+    assert wait_for(lambda: probe.socket("tcp://10.20.9.50:9099").is_listening, timeout=20)
+    return probe
+
+
+def _password() -> str:
+    return secret("metrics_federation_password")
+
+
+def _api(mon, path: str) -> dict:
+    """GET an API path of the Edge's Prometheus on met-mon as the global side does: TLS verified, basic auth
+    (the password read there, kept out of the test's output)."""
+    out = mon.check_output(f"curl -sS --fail --cacert {CA} -u \"{USER}:$(cat /etc/prometheus/federation.password)\" "
+                           f"{shlex.quote(URL + path)}")
+    return json.loads(out)
+
+
+def test_prometheus_scrapes_every_target_the_edge_declares(mon):
+    def healthy():
+        targets = _api(mon, "/api/v1/targets?state=active")["data"]["activeTargets"]
+        found = {(t["labels"]["job"], t["labels"]["host"]): t["health"] for t in targets}
+        return found if all(health == "up" for health in found.values()) and len(found) == 4 else None
+    found = wait_for(healthy, timeout=60)
+    assert found == {("node", MON): "up", ("node", HOST): "up", ("prometheus", MON): "up",
+                     ("alertmanager", MON): "up"}, _api(mon, "/api/v1/targets")
+
+
+def test_the_edge_s_alert_rules_are_loaded(mon):
+    groups = _api(mon, "/api/v1/rules")["data"]["groups"]
+    alerts = sorted(rule["name"] for group in groups for rule in group["rules"])
+    assert len(alerts) == 16 and "EdgeHostDown" in alerts and "EdgeBackupTooOld" in alerts, alerts
+    assert all(rule["health"] == "ok" for group in groups for rule in group["rules"]), groups
+
+
+def test_only_tls_with_the_federation_account_gets_in(lab):
+    probe = lab.host(GLOBAL)
+    plain = probe.run("curl -sS -o /dev/null -w '%{http_code}' --max-time 5 http://10.20.9.41:9090/federate")
+    assert plain.stdout != "200", plain
+    no_credentials = probe.run(
+        "curl -sS -k -o /dev/null -w '%{http_code}' --max-time 5 'https://10.20.9.41:9090/federate?match[]=up'")
+    assert no_credentials.stdout == "401", no_credentials
+    wrong = probe.run(
+        "curl -sS -k -o /dev/null -w '%{http_code}' --max-time 5 -u federation:not-the-password "
+        "'https://10.20.9.41:9090/federate?match[]=up'")
+    assert wrong.stdout == "401", wrong
+
+
+def test_a_host_outside_the_allowed_networks_is_filtered(lab):
+    result = lab.host(OUTSIDE).run("curl -sS -k --max-time 5 https://10.20.9.41:9090/-/ready")
+    # 28: timed out; a filtered port answers nothing (no reset, no TLS).
+    assert result.rc == 28, result
+
+
+def test_the_global_prometheus_federates_up_for_every_edge_host(lab, mon):
+    probe = lab.host(GLOBAL)
+    ca_pem = mon.check_output(f"cat {CA}")
+    config = {
+        "global": {"scrape_interval": "5s"},
+        "scrape_configs": [{
+            "job_name": "edge-federate",
+            "honor_labels": True,
+            "metrics_path": "/federate",
+            "params": {"match[]": ['{job="node"}']},
+            "scheme": "https",
+            "basic_auth": {"username": USER, "password": _password()},
+            "tls_config": {"ca_file": "/etc/prometheus/edge-ca.crt"},
+            "static_configs": [{"targets": ["10.20.9.41:9090"]}],
+        }],
+    }
+    probe.run(f"printf '%s\\n' {shlex.quote(ca_pem)} > /etc/prometheus/edge-ca.crt")
+    probe.run(f"printf '%s\\n' {shlex.quote(json.dumps(config))} > /etc/prometheus/prometheus.yml")
+    restarted = probe.run("systemctl restart prometheus")
+    assert restarted.rc == 0, restarted
+
+    # Only what came from the Edge: the probe's own Prometheus scraped itself before this test.
+    query = "'http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22node%22,edge%3D%22lab.rainbow-edge.test%22%7D'"
+
+    def federated():
+        # --fail: a Prometheus still starting answers 503 Service Unavailable.
+        out = probe.run(f"curl -sS --fail --max-time 5 {query}")
+        if out.rc != 0:
+            return None
+        result = json.loads(out.stdout)["data"]["result"]
+        hosts = {r["metric"].get("host"): r["value"][1] for r in result}
+        return hosts if set(hosts) == set(EDGE_HOSTS) else None
+    hosts = wait_for(federated, timeout=60)
+    assert hosts == {MON: "1", HOST: "1"}, hosts
+    # The federated series say which Edge they come from.
+    labels = json.loads(probe.check_output(f"curl -sS {query}"))["data"]["result"][0]["metric"]
+    assert labels["role"] == "common" and labels["instance"].endswith(":9100"), labels
+
+
+def _deliveries(probe) -> list[dict]:
+    text = probe.run(f"cat {ALERTS}").stdout
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _delivered(probe, status: str, after: float):
+    for delivery in _deliveries(probe):
+        body = delivery["body"]
+        for alert in body["alerts"]:
+            if (alert["labels"]["alertname"] == "EdgeHostDown" and alert["labels"].get("host") == HOST
+                    and alert["status"] == status and delivery["received"] >= after):
+                return delivery
+    return None
+
+
+def test_a_stopped_node_exporter_fires_host_down_at_the_webhook_then_resolves(lab, mon, webhook):
+    probe, host = webhook, lab.host(HOST)
+    bound = HOST_DOWN_FOR + 2 * SCRAPE + EVALUATION + GROUP_WAIT
+    clock = float(probe.check_output("date +%s.%N"))
+    host.check_output("systemctl stop prometheus-node-exporter")
+    try:
+        fired = wait_for(lambda: _delivered(probe, "firing", clock), timeout=bound + 60, interval=1)
+        assert fired, f"no EdgeHostDown for {HOST} delivered in {bound + 60} s: {_deliveries(probe)}"
+        elapsed = fired["received"] - clock
+        print(f"FIGURE: EdgeHostDown delivered {elapsed:.1f} s after the node exporter stopped (bound {bound} s)")
+        assert elapsed <= bound, f"delivered after {elapsed:.1f} s; bound {bound} s"
+        # Alertmanager holds it too.
+        held = json.loads(mon.check_output("curl -sS --fail http://127.0.0.1:9093/api/v2/alerts"))
+        assert any(a["labels"]["alertname"] == "EdgeHostDown" and a["labels"]["host"] == HOST for a in held), held
+    finally:
+        host.check_output("systemctl start prometheus-node-exporter")
+    started = float(probe.check_output("date +%s.%N"))
+    resolved = wait_for(lambda: _delivered(probe, "resolved", started), timeout=120, interval=1)
+    assert resolved, f"EdgeHostDown for {HOST} never resolved: {_deliveries(probe)}"
+    print(f"FIGURE: EdgeHostDown resolved {resolved['received'] - started:.1f} s after the node exporter started")
+
+
+def test_the_data_is_on_the_encrypted_volume_and_retention_is_sized_from_it(mon):
+    for path in ("/srv/metrics/data/prometheus", "/srv/metrics/data/alertmanager"):
+        assert mon.check_output(f"findmnt --noheadings --output SOURCE --target {path}") == "/dev/vdb"
+        assert mon.file(path).user == "prometheus"
+    status = mon.check_output("fscrypt status /srv/metrics/data")
+    assert "Unlocked: Yes" in status and "AES_256_XTS" in status, status
+    size = int(mon.check_output("findmnt --noheadings --bytes --output SIZE --target /srv/metrics"))
+    flags = mon.check_output("cat /proc/$(systemctl show -p MainPID --value prometheus)/cmdline | tr '\\0' ' '")
+    assert f"--storage.tsdb.retention.size={size * 80 // 100 // 2 ** 20}MB" in flags, flags
+    assert "--storage.tsdb.retention.time=30d" in flags and "--storage.tsdb.path=/srv/metrics/data/prometheus" in flags
+    assert "--web.listen-address=10.20.9.41:9090" in flags, flags
+
+
+def test_the_federation_password_is_kept_as_a_hash(mon):
+    web = mon.file("/etc/prometheus/web.yml")
+    assert (web.user, web.group, web.mode) == ("root", "prometheus", 0o640)
+    assert _password() not in web.content_string
+    assert f"{USER}: \"$2b$" in web.content_string, web.content_string
+    clear = mon.file("/etc/prometheus/federation.password")
+    assert (clear.user, clear.group, clear.mode) == ("root", "prometheus", 0o640)
+    # Alertmanager listens on loopback only.
+    assert mon.socket("tcp://127.0.0.1:9093").is_listening
+    assert not mon.socket("tcp://0.0.0.0:9093").is_listening
+
+
+def test_bad_inputs_are_refused_with_every_problem_at_once(lab):
+    bad_target = {"lab_fixture_provides": {"scrape_targets": [{"job": "app", "address": "10.20.9.11", "port": 70000}]}}
+    run = lab.playbook("metrics", "-e", "metrics_retention_days=0", "-e", "metrics_federation_password=",
+                       "-e", json.dumps(bad_target))
+    text = run.refusal(INPUT_REFUSAL, [MON])[MON]
+    assert "metrics_retention_days: expected 1-3650 days; got 0" in text, text
+    assert "metrics_federation_password: expected the federation account's password" in text, text
+    assert "it is empty" in text
+    for host in EDGE_HOSTS:
+        assert (f"{host}: lab_fixture_provides.scrape_targets[0].port: expected a TCP port 1-65535; got 70000"
+                in text), text
