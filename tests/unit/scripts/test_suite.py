@@ -45,6 +45,9 @@ ROLES_READ = {
     "demo": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift"},
     # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations.
     "metrics": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "metrics"},
+    # playbooks/logs.yml too, then the receiver and every host's shipping.
+    "logs": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "logs",
+             "log_shipping"},
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -56,6 +59,7 @@ PLAYBOOKS_READ = {
     "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
              "encrypted_volume", "mariadb", "mongodb", "swift"},
     "metrics": {"check_inputs", "tasks/check_role_inputs"},
+    "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -130,6 +134,11 @@ PLUGINS_READ = {
         "plugins/module_utils/metrics_config.py", "plugins/filter/metrics_config.py", "plugins/modules/bcrypt_hash.py",
         "plugins/filter/metrics_input_errors.yml", "plugins/filter/metrics_scrape_configs.yml",
         "plugins/filter/metrics_retention_size.yml", "plugins/filter/metrics_alertmanager_config.yml")},
+    # The logs tier's decisions.
+    **{path: {"logs"} for path in (
+        "plugins/module_utils/logs_config.py", "plugins/filter/logs_config.py", "plugins/filter/logs_input_errors.yml",
+        "plugins/filter/log_shipping_input_errors.yml", "plugins/filter/logs_host_names.yml",
+        "plugins/filter/rsyslog_string.yml", "plugins/filter/log_shipping_file_inputs.yml")},
     # Container detection, read by common's vars (every scenario) and gatekeeper's.
     "plugins/test/host_kind.py": set(SCENARIOS),
     "plugins/test/container.yml": set(SCENARIOS),
