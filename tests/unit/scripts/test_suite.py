@@ -48,6 +48,9 @@ ROLES_READ = {
     # playbooks/logs.yml too, then the receiver and every host's shipping.
     "logs": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "logs",
              "log_shipping"},
+    # playbooks/backup.yml too, then the backup host and its clients.
+    "backup": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "backup",
+               "backup_client"},
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -60,6 +63,7 @@ PLAYBOOKS_READ = {
              "encrypted_volume", "mariadb", "mongodb", "swift"},
     "metrics": {"check_inputs", "tasks/check_role_inputs"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
+    "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -134,11 +138,17 @@ PLUGINS_READ = {
         "plugins/module_utils/metrics_config.py", "plugins/filter/metrics_config.py", "plugins/modules/bcrypt_hash.py",
         "plugins/filter/metrics_input_errors.yml", "plugins/filter/metrics_scrape_configs.yml",
         "plugins/filter/metrics_retention_size.yml", "plugins/filter/metrics_alertmanager_config.yml")},
-    # The logs tier's decisions.
+    # The logs tier's decisions; the backup tier's input checks import its helpers.
+    "plugins/module_utils/logs_config.py": {"logs", "backup"},
     **{path: {"logs"} for path in (
-        "plugins/module_utils/logs_config.py", "plugins/filter/logs_config.py", "plugins/filter/logs_input_errors.yml",
+        "plugins/filter/logs_config.py", "plugins/filter/logs_input_errors.yml",
         "plugins/filter/log_shipping_input_errors.yml", "plugins/filter/logs_host_names.yml",
         "plugins/filter/rsyslog_string.yml", "plugins/filter/log_shipping_file_inputs.yml")},
+    # The backup tier's decisions.
+    **{path: {"backup"} for path in (
+        "plugins/module_utils/backup_config.py", "plugins/filter/backup_config.py",
+        "plugins/filter/backup_input_errors.yml", "plugins/filter/backup_client_input_errors.yml",
+        "plugins/filter/backup_repositories.yml")},
     # Container detection, read by common's vars (every scenario) and gatekeeper's.
     "plugins/test/host_kind.py": set(SCENARIOS),
     "plugins/test/container.yml": set(SCENARIOS),

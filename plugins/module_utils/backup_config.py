@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: rainbow.edge contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The backup tier's decisions: the input checks of ``backup`` (the backup
+host) and ``backup_client`` (every other Edge host), and where each client's
+repository lives.
+
+Used through the filters of ``plugins/filter/backup_config.py``; unit-tested
+in ``tests/unit/plugins/module_utils/test_backup_config.py``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any, Dict, List, Mapping, Sequence
+
+from ansible_collections.rainbow.edge.plugins.module_utils.logs_config import _int_in, _network, _on_lan
+
+# Shortest passphrase accepted: borg's key derivation does not make up for a guessable one.
+MIN_PASSPHRASE = 20
+# A systemd calendar event: letters, digits and the punctuation of OnCalendar= only.
+_CALENDAR = re.compile(r"^[A-Za-z0-9*:.,/~ -]+$")
+_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def repositories(hosts: Sequence[str], repos_dir: str) -> Dict[str, str]:
+    """Each client host's repository path on the backup host: ``<repos_dir>/<host>``."""
+    bad = [host for host in hosts if not _HOST.match(str(host))]
+    if bad:
+        raise ValueError("host names unfit for a repository path: %r" % bad)
+    return {host: posixpath.join(repos_dir, host) for host in hosts}
+
+
+def _passphrase_errors(name: str, value: Any) -> List[str]:
+    if not isinstance(value, str) or len(value) < MIN_PASSPHRASE:
+        # Never the value itself: it is a secret.
+        return ["%s: expected the repositories' passphrase, at least %d characters (vault it); got %s"
+                % (name, MIN_PASSPHRASE, "an empty value" if not value else "%d characters" % len(str(value)))]
+    if "\n" in value:
+        return ["%s: expected one line; got a value with a line break" % name]
+    return []
+
+
+def _calendar_errors(name: str, value: Any) -> List[str]:
+    if not isinstance(value, str) or not value.strip() or not _CALENDAR.match(value):
+        return ["%s: expected a systemd calendar event such as '*-*-* 01:00:00'; got %r" % (name, value)]
+    return []
+
+
+def backup_input_errors(inputs: Mapping[str, Any]) -> List[str]:
+    """Every problem of the ``backup`` role's converted inputs, each naming its variable."""
+    errors: List[str] = []
+    lan, address = inputs.get("backup_lan_cidr"), inputs.get("backup_lan_ip")
+    if not _network(lan):
+        errors.append("backup_lan_cidr (default: edge_lan_cidr): expected an IPv4 network in CIDR form such as "
+                      "10.20.0.0/16; got %r" % (lan,))
+    if not _on_lan(address, lan):
+        errors.append("backup_lan_ip (default: edge_lan_ip): expected this host's address on the LAN %s; got %r"
+                      % (lan, address))
+    if not _int_in(inputs.get("backup_ssh_port"), 1024, 65535):
+        errors.append("backup_ssh_port: expected a TCP port 1024-65535 (the host's own sshd keeps its port); got %r"
+                      % (inputs.get("backup_ssh_port"),))
+    allowed = inputs.get("backup_allowed_cidrs") or []
+    bad = [cidr for cidr in allowed if not _network(cidr)]
+    if bad or not allowed:
+        errors.append("backup_allowed_cidrs: expected the IPv4 networks of the Edge's hosts in CIDR form; %s"
+                      % ("not networks: %r" % bad if bad else "the list is empty"))
+    errors += _passphrase_errors("backup_passphrase", inputs.get("backup_passphrase"))
+    for period, high in (("daily", 3650), ("weekly", 520), ("monthly", 120)):
+        name = "backup_keep_" + period
+        if not _int_in(inputs.get(name), 0, high):
+            errors.append("%s: expected 0-%d archives; got %r" % (name, high, inputs.get(name)))
+    if sum(inputs.get("backup_keep_" + period) or 0 for period in ("daily", "weekly", "monthly")
+           if _int_in(inputs.get("backup_keep_" + period), 0, 10000)) == 0:
+        errors.append("backup_keep_daily, backup_keep_weekly, backup_keep_monthly: all 0 would let prune remove "
+                      "every archive; keep at least one")
+    errors += _calendar_errors("backup_maintenance_on_calendar", inputs.get("backup_maintenance_on_calendar"))
+    errors += _calendar_errors("backup_verify_on_calendar", inputs.get("backup_verify_on_calendar"))
+    device = inputs.get("backup_data_device") or ""
+    if not str(device).startswith("/dev/"):
+        errors.append("backup_data_device: expected the block device of the data volume, such as "
+                      "/dev/disk/by-id/virtio-backup-data; got %r" % (device,))
+    if not str(inputs.get("backup_data_mount_point") or "").startswith("/"):
+        errors.append("backup_data_mount_point: expected an absolute path; got %r"
+                      % (inputs.get("backup_data_mount_point"),))
+    return errors
+
+
+def backup_client_input_errors(inputs: Mapping[str, Any], inventory_hosts: Sequence[str],
+                               backup_hosts: Sequence[str]) -> List[str]:
+    """Every problem of the ``backup_client`` role's converted inputs.
+
+    ``inventory_hosts``: every host of the inventory; ``backup_hosts``: the
+    hosts of group ``backup``.
+    """
+    errors: List[str] = []
+    server = inputs.get("backup_client_server")
+    if not server:
+        errors.append("backup_client_server (default: the first host of group backup): expected the backup host "
+                      "this host's repository lives on; the inventory has no host in group backup")
+    elif server not in inventory_hosts:
+        errors.append("backup_client_server: expected a host of the inventory; got %r" % (server,))
+    elif server not in backup_hosts:
+        errors.append("backup_client_server: expected a host of group backup (%s); got %r"
+                      % (", ".join(backup_hosts) or "none", server))
+    errors += _passphrase_errors("backup_client_passphrase (default: backup_passphrase)",
+                                 inputs.get("backup_client_passphrase"))
+    paths = inputs.get("backup_client_paths") or []
+    bad = [path for path in paths if not isinstance(path, str) or not path.startswith("/")]
+    if bad or not paths:
+        errors.append("backup_client_paths: expected absolute paths to back up; %s"
+                      % ("not absolute: %r" % bad if bad else "the list is empty"))
+    errors += _calendar_errors("backup_client_on_calendar", inputs.get("backup_client_on_calendar"))
+    if not _int_in(inputs.get("backup_client_randomized_delay_seconds"), 0, 86400):
+        errors.append("backup_client_randomized_delay_seconds: expected 0-86400 seconds; got %r"
+                      % (inputs.get("backup_client_randomized_delay_seconds"),))
+    escrow = inputs.get("backup_client_key_escrow_dir") or ""
+    if not str(escrow).startswith("/"):
+        errors.append("backup_client_key_escrow_dir: expected an absolute directory on the controller where each "
+                      "repository's key is exported (keep it outside the Edge); got %r" % (escrow,))
+    return errors
