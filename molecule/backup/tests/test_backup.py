@@ -22,6 +22,7 @@ STORE_IP = "10.20.10.41"
 PORT = 2222
 REPOSITORY = f"/srv/backup/data/repos/{APP}"
 JOB = "/usr/local/sbin/rainbow-edge-backup"
+MAINTENANCE = "/usr/local/lib/rainbow-edge-backup/maintenance.py --config /etc/rainbow-edge-backup/maintenance.json"
 CLIENT_TEXTFILE = "/var/lib/prometheus/node-exporter/rainbow_edge_backup.prom"
 STORE_TEXTFILE = "/var/lib/prometheus/node-exporter/rainbow_edge_backup_repositories.prom"
 REFUSAL = "Refuse the run with every problem of the backup roles"
@@ -160,7 +161,7 @@ def test_a_failing_backup_fails_its_unit_and_leaves_the_time_old(store, app):
     app.run("systemctl reset-failed rainbow-edge-backup.service")
 
 
-def test_a_client_cannot_delete_its_repository_and_its_archive_deletion_stops_the_compaction(store, app):
+def test_a_client_cannot_delete_its_repository_and_its_archive_deletion_stops_the_compaction_until_rolled_back(store, app):
     archives = sorted(app.check_output(f"{JOB} borg list --short").split())
     repository_delete = app.run(f"{JOB} borg delete --force --force")
     assert repository_delete.rc != 0, repository_delete.stdout
@@ -179,6 +180,22 @@ def test_a_client_cannot_delete_its_repository_and_its_archive_deletion_stops_th
     assert tampered == {f'{{repository="{APP}"}}': 1.0}, tampered
     # Not compacted: every segment is still there.
     assert int(store.check_output(f"find {REPOSITORY}/data -type f | wc -l")) >= int(segments_before)
+
+    # The documented rollback (roles/backup/README.md): clients kept out, the
+    # repository back to its state after the last good maintenance.
+    store.check_output("systemctl stop rainbow-edge-backup-sshd.service")
+    try:
+        rolled = store.run(f"runuser -u borg -- python3 {MAINTENANCE} --rollback {APP}")
+    finally:
+        store.check_output("systemctl start rainbow-edge-backup-sshd.service")
+    assert rolled.rc == 0, rolled.stderr
+    app.check_output(f"{JOB} after-rollback")
+    assert archives[0] in app.check_output(f"{JOB} borg list --short").split()
+    result = store.run("systemctl start rainbow-edge-backup-maintenance.service")
+    assert result.rc == 0, store.run("journalctl -u rainbow-edge-backup-maintenance -n 20 --no-pager").stdout
+    assert _metric(store, STORE_TEXTFILE, "rainbow_edge_backup_repository_tampered") == {f'{{repository="{APP}"}}': 0.0}
+    archive, _elapsed = _backup(app)
+    assert archive not in archives
 
 
 def test_bad_inputs_are_refused_at_once_without_the_passphrase(lab, app):

@@ -71,7 +71,8 @@ def test_an_archive_a_client_deleted_stops_prune_and_compact(maintenance, tmp_pa
     borg = FakeBorg({"/r/db1": {"a2": "files.2026-12-04T01:00:00", "a3": "files.2026-12-05T01:00:00"}})
     monkeypatch.setattr(maintenance, "borg", borg)
     config = _config(tmp_path, {"db1": "/r/db1"})
-    maintenance.write_state(tmp_path / "db1.json", {"a1": "files.2026-12-03T01:00:00", "a2": "files.2026-12-04T01:00:00"})
+    maintenance.write_state(tmp_path / "db1.json", {"a1": "files.2026-12-03T01:00:00", "a2": "files.2026-12-04T01:00:00"},
+                            str(tmp_path))
     assert maintenance.maintain("db1", "/r/db1", config, False, False) == {"tampered": 1}
     assert borg.commands("/r/db1") == ["list"]
     # Still refused on the next run: the state is kept as it was.
@@ -100,3 +101,39 @@ def test_the_metrics_keep_the_old_time_of_a_repository_whose_maintenance_failed(
     assert 'rainbow_edge_backup_repository_maintenance_timestamp_seconds{repository="db2"} 1700000000' in lines
     assert not any('repository="sw1"} 1' in line and "timestamp" in line for line in lines)
     assert textfile.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_rollback_removes_what_was_written_since_the_last_good_maintenance(maintenance, tmp_path, monkeypatch):
+    repository = tmp_path / "repos/db1"
+    (repository / "data/0").mkdir(parents=True)
+    for number in range(1, 8):
+        (repository / f"data/0/{number}").write_bytes(b"BORG_SEG")
+    for name in ("hints", "index", "integrity"):
+        (repository / f"{name}.4").write_text("")
+        (repository / f"{name}.7").write_text("")
+    (repository / "config").write_text("[repository]\nversion = 1\nid = 0123abcd\n")
+    home = tmp_path / "home"
+    for remembered in (home / ".cache/borg/0123abcd", home / ".config/borg/security/0123abcd",
+                       home / ".config/borg/security/other"):
+        remembered.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    (state_dir / "db1.json").write_text(json.dumps({"archives": {}, "segment": 4}))
+    removed = maintenance.rollback("db1", str(repository), {"state_dir": str(state_dir)})
+    assert removed == ["data/0/5", "data/0/6", "data/0/7", "hints.7", "index.7", "integrity.7"]
+    assert maintenance.segments(str(repository)) == [1, 2, 3, 4]
+    assert (repository / "index.4").exists()
+    assert not (home / ".cache/borg/0123abcd").exists() and not (home / ".config/borg/security/0123abcd").exists()
+    assert (home / ".config/borg/security/other").exists()
+
+
+def test_a_rollback_refuses_a_locked_repository_or_one_never_maintained(maintenance, tmp_path):
+    repository = tmp_path / "db1"
+    (repository / "lock.exclusive").mkdir(parents=True)
+    (tmp_path / "db1.json").write_text(json.dumps({"archives": {}, "segment": 4}))
+    with pytest.raises(ValueError, match="locked"):
+        maintenance.rollback("db1", str(repository), {"state_dir": str(tmp_path)})
+    (tmp_path / "db1.json").write_text(json.dumps({"archives": {}}))
+    with pytest.raises(ValueError, match="no segment recorded"):
+        maintenance.rollback("db1", str(repository), {"state_dir": str(tmp_path)})

@@ -10,8 +10,9 @@ compares its archives with those it held after the last maintenance: an
 archive gone that this host did not prune is a deletion by a client (or an
 intruder on it). That repository is then left alone - no prune, no compact -
 its metric ``rainbow_edge_backup_repository_tampered`` is set and the run
-fails, until an operator rolls the deletion back (roles/backup/README.md) or
-accepts it (``--accept-deletions HOST``).
+fails, until an operator rolls the deletion back (``--rollback HOST``, with
+the backup SSH server stopped: roles/backup/README.md) or accepts it
+(``--accept-deletions HOST``).
 
 Without ``--verify-data``: prune (per source, the archive names' prefix
 ``<source>.``), compact, and ``borg check`` of the repository and archives.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,8 +55,43 @@ def sources(names) -> list[str]:
     return sorted({name.split(".", 1)[0] for name in names if "." in name})
 
 
-def write_state(path: Path, held: dict[str, str]) -> None:
-    path.write_text(json.dumps({"archives": held}, indent=1, sort_keys=True) + "\n")
+def segments(repository: str) -> list[int]:
+    """The numbers of the repository's segment files (``data/<n // 1000>/<n>``)."""
+    return sorted(int(path.name) for path in Path(repository, "data").glob("*/*") if path.name.isdigit())
+
+
+def write_state(path: Path, held: dict[str, str], repository: str) -> None:
+    """What the repository holds now, and its last segment: what a rollback returns to."""
+    last = (segments(repository) or [0])[-1]
+    path.write_text(json.dumps({"archives": held, "segment": last}, indent=1, sort_keys=True) + "\n")
+
+
+def rollback(host: str, repository: str, config: dict) -> list[str]:
+    """Return ``host``'s repository to its state after the last good maintenance.
+
+    Borg's procedure for append-only repositories: the segments written since
+    (a client's deletes, and its backups since) are removed with the index
+    files, which borg rebuilds; then this account's cache and security entry
+    of the repository, which remember the newer manifest. Returns what was removed.
+    """
+    state = json.loads((Path(config["state_dir"]) / f"{host}.json").read_text())
+    keep = state.get("segment")
+    if not keep:
+        raise ValueError(f"{host}: no segment recorded by a good maintenance: nothing to roll back to")
+    root = Path(repository)
+    if (root / "lock.exclusive").exists():
+        raise ValueError(f"{host}: the repository is locked (a backup running?): stop the backup SSH server first")
+    removed = [path for path in root.glob("data/*/*") if path.name.isdigit() and int(path.name) > keep]
+    removed += [path for pattern in ("hints.*", "index.*", "integrity.*") for path in root.glob(pattern)
+                if path.suffix[1:].isdigit() and int(path.suffix[1:]) > keep]
+    for path in removed:
+        path.unlink()
+    repository_id = next(line.split("=", 1)[1].strip() for line in (root / "config").read_text().splitlines()
+                         if line.startswith("id ="))
+    home = Path.home()
+    for remembered in (home / ".cache/borg" / repository_id, home / ".config/borg/security" / repository_id):
+        shutil.rmtree(remembered, ignore_errors=True)
+    return sorted(str(path.relative_to(root)) for path in removed)
 
 
 def maintain(host: str, repository: str, config: dict, verify_data: bool, accept: bool) -> dict[str, float]:
@@ -62,7 +99,7 @@ def maintain(host: str, repository: str, config: dict, verify_data: bool, accept
     state = Path(config["state_dir"]) / f"{host}.json"
     held = archives(repository)
     if accept or not state.exists():
-        write_state(state, held)
+        write_state(state, held, repository)
     known = json.loads(state.read_text())["archives"]
     lost = {archive_id: name for archive_id, name in known.items() if archive_id not in held}
     if lost:
@@ -79,7 +116,7 @@ def maintain(host: str, repository: str, config: dict, verify_data: bool, accept
                  "--keep-monthly", str(keep["monthly"]), repository)
         borg("compact", "--lock-wait", LOCK_WAIT, repository)
         borg("check", "--lock-wait", LOCK_WAIT, repository)
-        write_state(state, archives(repository))
+        write_state(state, archives(repository), repository)
     return {"tampered": 0, "maintenance_timestamp_seconds": time.time()}
 
 
@@ -119,8 +156,20 @@ def main() -> int:
     parser.add_argument("--verify-data", action="store_true")
     parser.add_argument("--accept-deletions", metavar="HOST", action="append", default=[],
                         help="take HOST's repository as it is now (after an operator checked the deletions)")
+    parser.add_argument("--rollback", metavar="HOST",
+                        help="return HOST's repository to its state after the last good maintenance, and stop")
     args = parser.parse_args()
     config = json.loads(Path(args.config).read_text())
+    if args.rollback:
+        if args.rollback not in config["repositories"]:
+            parser.error(f"no repository for {args.rollback}: {sorted(config['repositories'])}")
+        try:
+            removed = rollback(args.rollback, config["repositories"][args.rollback], config)
+        except (OSError, ValueError) as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"{args.rollback}: removed {len(removed)} files written since the last good maintenance: {removed}")
+        return 0
     os.environ["BORG_PASSCOMMAND"] = f"cat {config['passphrase_file']}"
     textfile = Path(config["textfile"])
     previous = textfile.read_text() if textfile.exists() else ""
