@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import time
 import uuid
 from pathlib import Path
 
 import pytest
+
+from conftest import RUNC_ROOT, secret
 
 STORE, APP, OUTSIDE = "bk-store", "bk-app", "bk-outside"
 STORE_IP = "10.20.10.41"
@@ -209,3 +212,34 @@ def test_bad_inputs_are_refused_at_once_without_the_passphrase(lab, app):
     assert "backup_client_server: expected a host of the inventory; got 'nowhere'" in texts[APP], texts[APP]
     assert "backup_client_passphrase (default: backup_passphrase): expected" in texts[APP], texts[APP]
     assert "tooShortSecret42" not in str(run.report) + run.stderr
+
+
+def test_a_fresh_host_restores_with_only_the_escrowed_key_and_the_passphrase(lab, app):
+    """Disaster drill: the repository's own copy of its key is lost; a host that was never part of
+    the Edge reads the backup with the key the role escrowed and the vault's passphrase."""
+    archive, _elapsed = _backup(app)
+    expected = _fingerprint(app, "/etc/ssh")
+    store_id, outside_id = (lab.vars(name)["ansible_host"] for name in (STORE, OUTSIDE))
+    copy = subprocess.run(
+        f"runc --root {RUNC_ROOT} exec {store_id} tar -C /srv/backup/data/repos -cf - {APP}"
+        f" | runc --root {RUNC_ROOT} exec {outside_id} sh -c 'rm -rf /root/drill && mkdir /root/drill && tar -C /root/drill -xf -'",
+        shell=True, capture_output=True, text=True, check=False)
+    assert copy.returncode == 0, copy.stderr
+    outsider = lab.host(OUTSIDE)
+    drill = f"/root/drill/{APP}"
+    # The repository's copy of the key, gone.
+    outsider.check_output(
+        "python3 -c 'import configparser, sys; c = configparser.ConfigParser(); c.read(sys.argv[1]);"
+        " c[\"repository\"][\"key\"] = \"\"; c.write(open(sys.argv[1], \"w\"))' " + f"{drill}/config")
+    escrowed = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"{APP}.borg-key").read_text()
+    outsider.check_output(f"printf %s {shlex.quote(escrowed)} > /root/drill/escrowed.key")
+    borg = f"BORG_PASSPHRASE={shlex.quote(secret('backup_passphrase'))} BORG_RELOCATED_REPO_ACCESS_IS_OK=yes borg"
+    keyless = outsider.run(f"{borg} list --short {drill}")
+    assert keyless.rc != 0, keyless.stdout
+    outsider.check_output(f"{borg} key import {drill} /root/drill/escrowed.key")
+    start = time.monotonic()
+    outsider.check_output(f"mkdir -p /root/drill/restore && cd /root/drill/restore && {borg} extract {drill}::{archive} etc/ssh")
+    elapsed = time.monotonic() - start
+    assert _fingerprint(outsider, "/root/drill/restore/etc/ssh") == expected
+    print(f"FIGURE: /etc/ssh of {APP} restored on a fresh host from a copy of its repository with the escrowed key"
+          f" in {elapsed:.1f} s")
