@@ -13,8 +13,8 @@ def backup_input_errors(inputs):
     return backup_config.backup_input_errors(inputs)
 
 
-def backup_client_input_errors(inputs, inventory_hosts, backup_hosts):
-    return backup_config.backup_client_input_errors(inputs, inventory_hosts, backup_hosts)
+def backup_client_input_errors(inputs, inventory_hosts, backup_hosts, escrow_stat=None):
+    return backup_config.backup_client_input_errors(inputs, inventory_hosts, backup_hosts, escrow_stat)
 
 
 def backup_repositories(hosts, repos_dir):

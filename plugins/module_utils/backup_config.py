@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ansible_collections.rainbow.edge.plugins.module_utils.logs_config import _int_in, _network, _on_lan
 
@@ -88,11 +88,12 @@ def backup_input_errors(inputs: Mapping[str, Any]) -> List[str]:
 
 
 def backup_client_input_errors(inputs: Mapping[str, Any], inventory_hosts: Sequence[str],
-                               backup_hosts: Sequence[str]) -> List[str]:
+                               backup_hosts: Sequence[str], escrow_stat: Optional[Mapping[str, Any]] = None) -> List[str]:
     """Every problem of the ``backup_client`` role's converted inputs.
 
     ``inventory_hosts``: every host of the inventory; ``backup_hosts``: the
-    hosts of group ``backup``.
+    hosts of group ``backup``; ``escrow_stat``: ``ansible.builtin.stat``'s
+    ``stat`` of the key escrow directory on the controller, when it was read.
     """
     errors: List[str] = []
     server = inputs.get("backup_client_server")
@@ -119,4 +120,8 @@ def backup_client_input_errors(inputs: Mapping[str, Any], inventory_hosts: Seque
     if not str(escrow).startswith("/"):
         errors.append("backup_client_key_escrow_dir: expected an absolute directory on the controller where each "
                       "repository's key is exported (keep it outside the Edge); got %r" % (escrow,))
+    elif escrow_stat is not None and not (escrow_stat.get("isdir") and escrow_stat.get("writeable")):
+        # Found only after the repository exists, the key would not be escrowed at all.
+        errors.append("backup_client_key_escrow_dir: %s is not a directory this controller can write (%s); create it "
+                      "before the run" % (escrow, "it does not exist" if not escrow_stat.get("exists") else "not writable"))
     return errors

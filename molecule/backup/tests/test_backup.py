@@ -164,6 +164,26 @@ def test_a_failing_backup_fails_its_unit_and_leaves_the_time_old(store, app):
     app.run("systemctl reset-failed rainbow-edge-backup.service")
 
 
+def test_a_backup_to_a_full_repository_fails_its_unit_and_leaves_the_time_old(store, app):
+    newest = _metric(app, CLIENT_TEXTFILE, "rainbow_edge_backup_newest_timestamp_seconds")
+    # New data the repository has no chunk of, and a backup volume with no room left.
+    app.check_output("head -c 8M /dev/urandom > /etc/rainbow-edge-fill.bin")
+    store.run("dd if=/dev/zero of=/srv/backup/data/fill bs=1M status=none")
+    try:
+        assert store.check_output("df --output=avail -B1M /srv/backup/data | tail -n 1").strip() in ("0", "1")
+        result = app.run("systemctl start rainbow-edge-backup.service")
+        state = app.run("systemctl is-failed rainbow-edge-backup.service").stdout.strip()
+        journal = app.run("journalctl -u rainbow-edge-backup.service -n 20 --no-pager").stdout
+    finally:
+        store.check_output("rm -f /srv/backup/data/fill")
+        app.check_output("rm -f /etc/rainbow-edge-fill.bin")
+        app.run("systemctl reset-failed rainbow-edge-backup.service")
+    assert result.rc != 0 and state == "failed", journal
+    assert _metric(app, CLIENT_TEXTFILE, "rainbow_edge_backup_newest_timestamp_seconds") == newest
+    # The repository survived: the next backup lands.
+    _backup(app)
+
+
 def test_a_client_cannot_delete_its_repository_and_its_archive_deletion_stops_the_compaction_until_rolled_back(store, app):
     archives = sorted(app.check_output(f"{JOB} borg list --short").split())
     repository_delete = app.run(f"{JOB} borg delete --force --force")
@@ -204,13 +224,15 @@ def test_a_client_cannot_delete_its_repository_and_its_archive_deletion_stops_th
 def test_bad_inputs_are_refused_at_once_without_the_passphrase(lab, app):
     run = lab.playbook("backup", "-e", "backup_passphrase=tooShortSecret42", "-e", "backup_keep_daily=0",
                        "-e", "backup_keep_weekly=0", "-e", "backup_keep_monthly=0",
-                       "-e", "backup_client_server=nowhere", "-e", "backup_ssh_port=22")
+                       "-e", "backup_client_server=nowhere", "-e", "backup_ssh_port=22",
+                       "-e", "backup_client_key_escrow_dir=/nonexistent/escrow")
     texts = run.refusal(REFUSAL, [STORE, APP])
     for expected in ("backup_passphrase: expected the repositories' passphrase, at least 20 characters",
                      "all 0 would let prune remove every archive", "backup_ssh_port: expected a TCP port 1024-65535"):
         assert expected in texts[STORE], texts[STORE]
     assert "backup_client_server: expected a host of the inventory; got 'nowhere'" in texts[APP], texts[APP]
     assert "backup_client_passphrase (default: backup_passphrase): expected" in texts[APP], texts[APP]
+    assert "backup_client_key_escrow_dir: /nonexistent/escrow is not a directory this controller can write" in texts[APP]
     assert "tooShortSecret42" not in str(run.report) + run.stderr
 
 

@@ -90,3 +90,13 @@ def test_each_client_has_a_repository_of_its_own():
 def test_a_host_name_that_would_leave_the_repositories_directory_is_refused(host):
     with pytest.raises(ValueError):
         bc.repositories([host], "/srv/backup/data/repos")
+
+
+@pytest.mark.parametrize("stat, expected", [
+    ({"exists": False}, "/srv/escrow/edge1 is not a directory this controller can write (it does not exist)"),
+    ({"exists": True, "isdir": True, "writeable": False}, "(not writable)"),
+])
+def test_an_escrow_directory_the_controller_cannot_write_is_refused_before_any_repository(stat, expected):
+    errors = bc.backup_client_input_errors(CLIENT, HOSTS, ["backup1"], stat)
+    assert len(errors) == 1 and expected in errors[0], errors
+    assert bc.backup_client_input_errors(CLIENT, HOSTS, ["backup1"], {"exists": True, "isdir": True, "writeable": True}) == []
