@@ -24,6 +24,10 @@ def backup_repositories(hosts, repos_dir):
         raise AnsibleFilterError("backup_repositories: %s" % error) from error
 
 
+def backup_mariadb_restore_plan(request, mariadb_hosts, dumps):
+    return backup_config.mariadb_restore_plan(request, mariadb_hosts, dumps)
+
+
 class FilterModule:
     """The backup tier's filters."""
 
@@ -32,4 +36,5 @@ class FilterModule:
             "backup_input_errors": backup_input_errors,
             "backup_client_input_errors": backup_client_input_errors,
             "backup_repositories": backup_repositories,
+            "backup_mariadb_restore_plan": backup_mariadb_restore_plan,
         }

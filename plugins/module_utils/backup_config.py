@@ -48,6 +48,24 @@ def _calendar_errors(name: str, value: Any) -> List[str]:
     return []
 
 
+def _swift_account_errors(accounts: Any, auth_url: Any) -> List[str]:
+    """The Swift accounts the backup reads; keys are never quoted."""
+    errors = []
+    if not accounts:
+        errors.append("backup_client_swift_accounts (default: swift_auth_users): expected the Swift accounts to back "
+                      "up, [{account, user, key}]; the list is empty")
+    for index, account in enumerate(accounts or []):
+        missing = [field for field in ("account", "user", "key")
+                   if not isinstance(account, Mapping) or not account.get(field)]
+        if missing:
+            errors.append("backup_client_swift_accounts[%d]: expected account, user and key; missing %s"
+                          % (index, ", ".join(missing)))
+    if not isinstance(auth_url, str) or not re.match(r"^https?://[^/:]+(:\d+)?/", auth_url):
+        errors.append("backup_client_swift_auth_url: expected Swift's tempauth URL, such as "
+                      "http://10.20.0.31:8080/auth/v1.0; got %r" % (auth_url,))
+    return errors
+
+
 def backup_input_errors(inputs: Mapping[str, Any]) -> List[str]:
     """Every problem of the ``backup`` role's converted inputs, each naming its variable."""
     errors: List[str] = []
@@ -113,6 +131,12 @@ def backup_client_input_errors(inputs: Mapping[str, Any], inventory_hosts: Seque
         errors.append("backup_client_paths: expected absolute paths to back up; %s"
                       % ("not absolute: %r" % bad if bad else "the list is empty"))
     errors += _calendar_errors("backup_client_on_calendar", inputs.get("backup_client_on_calendar"))
+    if inputs.get("backup_client_mariadb"):
+        errors += _calendar_errors("backup_client_mariadb_binlog_on_calendar",
+                                   inputs.get("backup_client_mariadb_binlog_on_calendar"))
+    if inputs.get("backup_client_swift"):
+        errors += _swift_account_errors(inputs.get("backup_client_swift_accounts"),
+                                        inputs.get("backup_client_swift_auth_url"))
     if not _int_in(inputs.get("backup_client_randomized_delay_seconds"), 0, 86400):
         errors.append("backup_client_randomized_delay_seconds: expected 0-86400 seconds; got %r"
                       % (inputs.get("backup_client_randomized_delay_seconds"),))
@@ -125,3 +149,56 @@ def backup_client_input_errors(inputs: Mapping[str, Any], inventory_hosts: Seque
         errors.append("backup_client_key_escrow_dir: %s is not a directory this controller can write (%s); create it "
                       "before the run" % (escrow, "it does not exist" if not escrow_stat.get("exists") else "not writable"))
     return errors
+
+
+_GTID = re.compile(r"^\d+-\d+-\d+$")
+_DUMP_ARCHIVE = re.compile(r"^mariadb\.\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
+
+
+def mariadb_restore_plan(request: Mapping[str, Any], mariadb_hosts: Sequence[str],
+                         dumps: Mapping[str, Sequence[str]]) -> Dict[str, Any]:
+    """Which repository and dump a MariaDB restore reads, and every problem of the request at once.
+
+    ``request``: backup_restore_target, backup_restore_source (optional: the
+    host whose repository holds the newest dump), backup_restore_archive
+    (optional: that host's newest dump), backup_restore_stop_gtid (optional);
+    ``dumps``: each MariaDB host's ``mariadb.*`` archives, as its repository lists them.
+    Returns {source, archive, errors}.
+    """
+    errors: List[str] = []
+    target = request.get("backup_restore_target") or ""
+    source = request.get("backup_restore_source") or ""
+    archive = request.get("backup_restore_archive") or ""
+    stop = request.get("backup_restore_stop_gtid") or ""
+    if target not in mariadb_hosts:
+        errors.append("backup_restore_target: expected the MariaDB server to restore onto, a host of group mariadb "
+                      "(%s); got %r" % (", ".join(mariadb_hosts) or "none", target or None))
+    if source and source not in mariadb_hosts:
+        errors.append("backup_restore_source: expected a host of group mariadb whose repository holds the dump; "
+                      "got %r" % (source,))
+        source = ""
+    if archive and not _DUMP_ARCHIVE.match(str(archive)):
+        errors.append("backup_restore_archive: expected a dump's name, mariadb.<UTC time> such as "
+                      "mariadb.2026-12-04T01:00:00; got %r" % (archive,))
+        archive = ""
+    if stop and not _GTID.match(str(stop)):
+        errors.append("backup_restore_stop_gtid: expected one GTID, domain-server-sequence such as 0-1-57; got %r"
+                      % (stop,))
+    held = {host: sorted(dumps.get(host) or []) for host in mariadb_hosts}
+    if archive:
+        holders = [host for host in ([source] if source else mariadb_hosts) if archive in held[host]]
+        if not holders:
+            errors.append("backup_restore_archive: no repository of %s holds %s" % (source or "group mariadb", archive))
+        elif len(holders) > 1:
+            errors.append("backup_restore_archive: %s is in the repositories of %s: set backup_restore_source"
+                          % (archive, ", ".join(holders)))
+        else:
+            source = holders[0]
+    else:
+        candidates = [(held[host][-1], host) for host in ([source] if source else mariadb_hosts) if held[host]]
+        if candidates:
+            archive, source = max(candidates)
+        else:
+            errors.append("no dump of MariaDB (mariadb.*) in the repository of %s: nothing to restore"
+                          % (source or "any host of group mariadb"))
+    return {"source": source, "archive": archive, "errors": errors}

@@ -26,7 +26,7 @@ PORT = 2222
 REPOSITORY = f"/srv/backup/data/repos/{APP}"
 JOB = "/usr/local/sbin/rainbow-edge-backup"
 MAINTENANCE = "/usr/local/lib/rainbow-edge-backup/maintenance.py --config /etc/rainbow-edge-backup/maintenance.json"
-CLIENT_TEXTFILE = "/var/lib/prometheus/node-exporter/rainbow_edge_backup.prom"
+CLIENT_TEXTFILE = "/var/lib/prometheus/node-exporter/rainbow_edge_backup_files.prom"
 STORE_TEXTFILE = "/var/lib/prometheus/node-exporter/rainbow_edge_backup_repositories.prom"
 REFUSAL = "Refuse the run with every problem of the backup roles"
 # A file's path, mode, owner, group, size and content hash, for every entry under a directory.

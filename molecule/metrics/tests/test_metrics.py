@@ -76,7 +76,7 @@ def test_the_edge_s_alert_rules_are_loaded(mon):
     # Every rule of the role's file, each once.
     rules_file = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "roles/metrics/files/etc/prometheus/rules/rainbow-edge.rules.yml"
     expected = sorted(rule["alert"] for group in yaml.safe_load(rules_file.read_text())["groups"] for rule in group["rules"])
-    assert alerts == expected and len(alerts) == 18, alerts
+    assert alerts == expected and len(alerts) == 19, alerts
     assert all(rule["health"] == "ok" for group in groups for rule in group["rules"]), groups
 
 

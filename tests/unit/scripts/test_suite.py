@@ -51,6 +51,10 @@ ROLES_READ = {
     # playbooks/backup.yml too, then the backup host and its clients.
     "backup": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "backup",
                "backup_client"},
+    "backup_mariadb": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "backup",
+                       "backup_client"},
+    "backup_swift": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "backup",
+                     "backup_client"},
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -64,6 +68,12 @@ PLAYBOOKS_READ = {
     "metrics": {"check_inputs", "tasks/check_role_inputs"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
     "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
+    # It converges playbooks/backup.yml (molecule.yml), after a prepare that converges the MariaDB pair.
+    "backup_mariadb": {"backup", "check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "mariadb",
+                       "backup_restore_mariadb"},
+    # Likewise, after a prepare that converges Swift.
+    "backup_swift": {"backup", "check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "swift",
+                     "backup_restore_swift"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -139,16 +149,17 @@ PLUGINS_READ = {
         "plugins/filter/metrics_input_errors.yml", "plugins/filter/metrics_scrape_configs.yml",
         "plugins/filter/metrics_retention_size.yml", "plugins/filter/metrics_alertmanager_config.yml")},
     # The logs tier's decisions; the backup tier's input checks import its helpers.
-    "plugins/module_utils/logs_config.py": {"logs", "backup"},
+    "plugins/module_utils/logs_config.py": {"logs", "backup", "backup_mariadb", "backup_swift"},
     **{path: {"logs"} for path in (
         "plugins/filter/logs_config.py", "plugins/filter/logs_input_errors.yml",
         "plugins/filter/log_shipping_input_errors.yml", "plugins/filter/logs_host_names.yml",
         "plugins/filter/rsyslog_string.yml", "plugins/filter/log_shipping_file_inputs.yml")},
-    # The backup tier's decisions.
-    **{path: {"backup"} for path in (
+    # The backup tier's decisions; the MariaDB restore's plan only in the scenario that restores MariaDB.
+    **{path: {"backup", "backup_mariadb", "backup_swift"} for path in (
         "plugins/module_utils/backup_config.py", "plugins/filter/backup_config.py",
         "plugins/filter/backup_input_errors.yml", "plugins/filter/backup_client_input_errors.yml",
         "plugins/filter/backup_repositories.yml")},
+    "plugins/filter/backup_mariadb_restore_plan.yml": {"backup_mariadb"},
     # Container detection, read by common's vars (every scenario) and gatekeeper's.
     "plugins/test/host_kind.py": set(SCENARIOS),
     "plugins/test/container.yml": set(SCENARIOS),

@@ -26,6 +26,11 @@ CLIENT = {
     "backup_client_passphrase": PASSPHRASE,
     "backup_client_paths": ["/etc"],
     "backup_client_on_calendar": "*-*-* 01:00:00",
+    "backup_client_mariadb": False,
+    "backup_client_mariadb_binlog_on_calendar": "*:0/15",
+    "backup_client_swift": False,
+    "backup_client_swift_accounts": [],
+    "backup_client_swift_auth_url": "http://10.20.0.31:8080/auth/v1.0",
     "backup_client_randomized_delay_seconds": 1800,
     "backup_client_key_escrow_dir": "/srv/escrow/edge1",
 }
@@ -72,6 +77,30 @@ def test_every_problem_of_a_client_is_listed_at_once():
     assert len(errors) == 6, errors
 
 
+def test_the_binary_logs_schedule_is_checked_only_on_a_mariadb_host():
+    bad = dict(CLIENT, backup_client_mariadb_binlog_on_calendar="every 15 minutes;")
+    assert bc.backup_client_input_errors(bad, HOSTS, ["backup1"]) == []
+    assert bc.backup_client_input_errors(dict(bad, backup_client_mariadb=True), HOSTS, ["backup1"]) == [
+        "backup_client_mariadb_binlog_on_calendar: expected a systemd calendar event such as '*-*-* 01:00:00'; "
+        "got 'every 15 minutes;'"]
+
+
+def test_the_swift_accounts_are_checked_only_on_the_host_backing_swift_up_and_keys_never_quoted():
+    bad = dict(CLIENT, backup_client_swift_accounts=[{"account": "rainbow", "user": "files", "key": "s3cretKey"},
+                                                     {"account": "photos", "key": "otherSecret"}],
+               backup_client_swift_auth_url="10.20.0.31:8080")
+    assert bc.backup_client_input_errors(bad, HOSTS, ["backup1"]) == []
+    errors = bc.backup_client_input_errors(dict(bad, backup_client_swift=True), HOSTS, ["backup1"])
+    assert errors == [
+        "backup_client_swift_accounts[1]: expected account, user and key; missing user",
+        "backup_client_swift_auth_url: expected Swift's tempauth URL, such as http://10.20.0.31:8080/auth/v1.0; "
+        "got '10.20.0.31:8080'"]
+    assert "Secret" not in str(errors) and "s3cret" not in str(errors)
+    assert bc.backup_client_input_errors(dict(CLIENT, backup_client_swift=True), HOSTS, ["backup1"]) == [
+        "backup_client_swift_accounts (default: swift_auth_users): expected the Swift accounts to back up, "
+        "[{account, user, key}]; the list is empty"]
+
+
 @pytest.mark.parametrize("server, backup_hosts, expected", [
     ("", [], "the inventory has no host in group backup"),
     ("nowhere", ["backup1"], "expected a host of the inventory; got 'nowhere'"),
@@ -100,3 +129,35 @@ def test_an_escrow_directory_the_controller_cannot_write_is_refused_before_any_r
     errors = bc.backup_client_input_errors(CLIENT, HOSTS, ["backup1"], stat)
     assert len(errors) == 1 and expected in errors[0], errors
     assert bc.backup_client_input_errors(CLIENT, HOSTS, ["backup1"], {"exists": True, "isdir": True, "writeable": True}) == []
+
+
+DUMPS = {"db1": ["mariadb.2026-12-03T01:00:00"], "db2": ["mariadb.2026-12-04T01:00:00", "mariadb.2026-12-02T01:00:00"]}
+
+
+def test_a_mariadb_restore_reads_the_newest_dump_of_any_server_unless_told():
+    plan = bc.mariadb_restore_plan({"backup_restore_target": "db1"}, ["db1", "db2"], DUMPS)
+    assert plan == {"source": "db2", "archive": "mariadb.2026-12-04T01:00:00", "errors": []}
+    plan = bc.mariadb_restore_plan({"backup_restore_target": "db1", "backup_restore_source": "db1"}, ["db1", "db2"], DUMPS)
+    assert plan["source"] == "db1" and plan["archive"] == "mariadb.2026-12-03T01:00:00"
+    plan = bc.mariadb_restore_plan({"backup_restore_target": "db2", "backup_restore_archive": "mariadb.2026-12-02T01:00:00"},
+                                   ["db1", "db2"], DUMPS)
+    assert plan["source"] == "db2" and plan["errors"] == []
+
+
+def test_every_problem_of_a_mariadb_restore_request_is_listed_at_once():
+    plan = bc.mariadb_restore_plan({"backup_restore_target": "web1", "backup_restore_source": "sw1",
+                                    "backup_restore_archive": "files.2026-12-04T01:00:00",
+                                    "backup_restore_stop_gtid": "0-1"}, ["db1", "db2"], DUMPS)
+    assert [error.split(":")[0] for error in plan["errors"]] == [
+        "backup_restore_target", "backup_restore_source", "backup_restore_archive", "backup_restore_stop_gtid"]
+
+
+@pytest.mark.parametrize("request_, dumps, expected", [
+    ({"backup_restore_archive": "mariadb.2026-12-05T01:00:00"}, DUMPS, "no repository of group mariadb holds"),
+    ({"backup_restore_archive": "mariadb.2026-12-03T01:00:00"}, {"db1": DUMPS["db1"], "db2": DUMPS["db1"]},
+     "set backup_restore_source"),
+    ({}, {}, "no dump of MariaDB (mariadb.*) in the repository of any host of group mariadb"),
+])
+def test_a_mariadb_restore_without_one_dump_to_read_is_refused(request_, dumps, expected):
+    plan = bc.mariadb_restore_plan(dict(request_, backup_restore_target="db1"), ["db1", "db2"], dumps)
+    assert len(plan["errors"]) == 1 and expected in plan["errors"][0], plan

@@ -67,6 +67,19 @@ def test_a_repository_seen_first_is_pruned_per_source_compacted_checked_and_reme
         "a2": "files.2026-12-04T01:00:00", "m1": "mariadb.2026-12-04T01:00:00"}
 
 
+def test_the_binary_logs_are_pruned_by_age_only_the_dumps_by_the_retention(maintenance, tmp_path, monkeypatch):
+    # Each binary-log archive holds only the logs closed since the one before:
+    # keeping one a day would cut the chain a point-in-time restore replays.
+    borg = FakeBorg({"/r/db2": {"m1": "mariadb.2026-12-04T01:00:00", "b1": "mariadb-binlog.2026-12-04T01:15:00",
+                                "b2": "mariadb-binlog.2026-12-04T01:30:00"}})
+    monkeypatch.setattr(maintenance, "borg", borg)
+    maintenance.maintain("db2", "/r/db2", _config(tmp_path, {"db2": "/r/db2"}), False, False)
+    prunes = {call[call.index("--glob-archives") + 1]: call[call.index("--glob-archives") + 2:-1]
+              for call in borg.calls if call[0] == "prune"}
+    assert prunes == {"mariadb.*": ("--keep-daily", "7", "--keep-weekly", "4", "--keep-monthly", "6"),
+                      "mariadb-binlog.*": ("--keep-within", "7d")}
+
+
 def test_an_archive_a_client_deleted_stops_prune_and_compact(maintenance, tmp_path, monkeypatch):
     borg = FakeBorg({"/r/db1": {"a2": "files.2026-12-04T01:00:00", "a3": "files.2026-12-05T01:00:00"}})
     monkeypatch.setattr(maintenance, "borg", borg)

@@ -15,7 +15,7 @@ the backup SSH server stopped: roles/backup/README.md) or accepts it
 (``--accept-deletions HOST``).
 
 Without ``--verify-data``: prune (per source, the archive names' prefix
-``<source>.``), compact, and ``borg check`` of the repository and archives.
+``<source>.``; incremental sources by age only), compact, and ``borg check`` of the repository and archives.
 With it: ``borg check --verify-data`` only (reads back every chunk).
 """
 
@@ -32,6 +32,10 @@ import time
 from pathlib import Path
 
 LOCK_WAIT = "600"
+# Sources whose archives each hold only what changed since the one before
+# (the binary logs): a point-in-time restore replays every one after its
+# dump, so they are pruned by age only, kept for as long as the daily dumps.
+INCREMENTAL_SOURCES = frozenset({"mariadb-binlog"})
 
 
 class BorgError(RuntimeError):
@@ -111,9 +115,12 @@ def maintain(host: str, repository: str, config: dict, verify_data: bool, accept
     else:
         keep = config["keep"]
         for source in sources(held.values()):
-            borg("prune", "--lock-wait", LOCK_WAIT, "--glob-archives", f"{source}.*",
-                 "--keep-daily", str(keep["daily"]), "--keep-weekly", str(keep["weekly"]),
-                 "--keep-monthly", str(keep["monthly"]), repository)
+            if source in INCREMENTAL_SOURCES:
+                rule = ["--keep-within", f"{keep['daily']}d"]
+            else:
+                rule = ["--keep-daily", str(keep["daily"]), "--keep-weekly", str(keep["weekly"]),
+                        "--keep-monthly", str(keep["monthly"])]
+            borg("prune", "--lock-wait", LOCK_WAIT, "--glob-archives", f"{source}.*", *rule, repository)
         borg("compact", "--lock-wait", LOCK_WAIT, repository)
         borg("check", "--lock-wait", LOCK_WAIT, repository)
         write_state(state, archives(repository), repository)
