@@ -205,3 +205,24 @@ def wait_for(check, timeout: float = 30.0, interval: float = 0.5):
         if result or time.monotonic() > deadline:
             return result
         time.sleep(interval)
+
+
+def copy_repository_without_its_key(lab: Lab, store: str, target: str, client: str) -> str:
+    """Backup disaster drill: copy ``client``'s borg repository from the backup host ``store`` to
+    ``/root/drill`` on ``target`` (a host that was never part of the Edge), blank the copy's own key,
+    and put beside it the key the backup role escrowed (``/root/drill/escrowed.key``).
+    Returns the copy's path."""
+    store_id, target_id = (lab.vars(name)["ansible_host"] for name in (store, target))
+    copy = subprocess.run(
+        f"runc --root {RUNC_ROOT} exec {store_id} tar -C /srv/backup/data/repos -cf - {client}"
+        f" | runc --root {RUNC_ROOT} exec {target_id} sh -c 'rm -rf /root/drill && mkdir /root/drill && tar -C /root/drill -xf -'",
+        shell=True, capture_output=True, text=True, check=False)
+    assert copy.returncode == 0, copy.stderr
+    host = lab.host(target)
+    drill = f"/root/drill/{client}"
+    host.check_output(
+        "python3 -c 'import configparser, sys; c = configparser.ConfigParser(); c.read(sys.argv[1]);"
+        " c[\"repository\"][\"key\"] = \"\"; c.write(open(sys.argv[1], \"w\"))' " + f"{drill}/config")
+    escrowed = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"{client}.borg-key").read_text()
+    host.check_output(f"printf %s {shlex.quote(escrowed)} > /root/drill/escrowed.key")
+    return drill

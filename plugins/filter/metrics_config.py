@@ -17,6 +17,14 @@ def metrics_scrape_configs(items):
     return metrics_config.scrape_configs(items)
 
 
+def metrics_probe_scrape_config(declared, operator, exporter):
+    return metrics_config.probe_scrape_config(declared, operator, exporter)
+
+
+def metrics_blackbox_config(ca_file):
+    return metrics_config.blackbox_config(ca_file)
+
+
 def metrics_retention_size(size_bytes, percent):
     try:
         return metrics_config.retention_size(size_bytes, percent)
@@ -35,6 +43,8 @@ class FilterModule:
         return {
             "metrics_input_errors": metrics_input_errors,
             "metrics_scrape_configs": metrics_scrape_configs,
+            "metrics_probe_scrape_config": metrics_probe_scrape_config,
+            "metrics_blackbox_config": metrics_blackbox_config,
             "metrics_retention_size": metrics_retention_size,
             "metrics_alertmanager_config": metrics_alertmanager_config,
         }

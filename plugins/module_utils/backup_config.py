@@ -15,7 +15,8 @@ import posixpath
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from ansible_collections.rainbow.edge.plugins.module_utils.logs_config import _int_in, _network, _on_lan
+from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import is_int_in, is_ipv4_network, is_on_network
+
 
 # Shortest passphrase accepted: borg's key derivation does not make up for a guessable one.
 MIN_PASSPHRASE = 20
@@ -70,27 +71,27 @@ def backup_input_errors(inputs: Mapping[str, Any]) -> List[str]:
     """Every problem of the ``backup`` role's converted inputs, each naming its variable."""
     errors: List[str] = []
     lan, address = inputs.get("backup_lan_cidr"), inputs.get("backup_lan_ip")
-    if not _network(lan):
+    if not is_ipv4_network(lan):
         errors.append("backup_lan_cidr (default: edge_lan_cidr): expected an IPv4 network in CIDR form such as "
                       "10.20.0.0/16; got %r" % (lan,))
-    if not _on_lan(address, lan):
+    if not is_on_network(address, lan):
         errors.append("backup_lan_ip (default: edge_lan_ip): expected this host's address on the LAN %s; got %r"
                       % (lan, address))
-    if not _int_in(inputs.get("backup_ssh_port"), 1024, 65535):
+    if not is_int_in(inputs.get("backup_ssh_port"), 1024, 65535):
         errors.append("backup_ssh_port: expected a TCP port 1024-65535 (the host's own sshd keeps its port); got %r"
                       % (inputs.get("backup_ssh_port"),))
     allowed = inputs.get("backup_allowed_cidrs") or []
-    bad = [cidr for cidr in allowed if not _network(cidr)]
+    bad = [cidr for cidr in allowed if not is_ipv4_network(cidr)]
     if bad or not allowed:
         errors.append("backup_allowed_cidrs: expected the IPv4 networks of the Edge's hosts in CIDR form; %s"
                       % ("not networks: %r" % bad if bad else "the list is empty"))
     errors += _passphrase_errors("backup_passphrase", inputs.get("backup_passphrase"))
     for period, high in (("daily", 3650), ("weekly", 520), ("monthly", 120)):
         name = "backup_keep_" + period
-        if not _int_in(inputs.get(name), 0, high):
+        if not is_int_in(inputs.get(name), 0, high):
             errors.append("%s: expected 0-%d archives; got %r" % (name, high, inputs.get(name)))
     if sum(inputs.get("backup_keep_" + period) or 0 for period in ("daily", "weekly", "monthly")
-           if _int_in(inputs.get("backup_keep_" + period), 0, 10000)) == 0:
+           if is_int_in(inputs.get("backup_keep_" + period), 0, 10000)) == 0:
         errors.append("backup_keep_daily, backup_keep_weekly, backup_keep_monthly: all 0 would let prune remove "
                       "every archive; keep at least one")
     errors += _calendar_errors("backup_maintenance_on_calendar", inputs.get("backup_maintenance_on_calendar"))
@@ -137,7 +138,7 @@ def backup_client_input_errors(inputs: Mapping[str, Any], inventory_hosts: Seque
     if inputs.get("backup_client_swift"):
         errors += _swift_account_errors(inputs.get("backup_client_swift_accounts"),
                                         inputs.get("backup_client_swift_auth_url"))
-    if not _int_in(inputs.get("backup_client_randomized_delay_seconds"), 0, 86400):
+    if not is_int_in(inputs.get("backup_client_randomized_delay_seconds"), 0, 86400):
         errors.append("backup_client_randomized_delay_seconds: expected 0-86400 seconds; got %r"
                       % (inputs.get("backup_client_randomized_delay_seconds"),))
     escrow = inputs.get("backup_client_key_escrow_dir") or ""

@@ -60,6 +60,10 @@ def _password(value: Any) -> bool:
     return isinstance(value, str) and len(value) >= 12
 
 
+#: How the metrics tier's blackbox exporter probes a declared endpoint: a TCP
+#: connection, or a TLS handshake whose chain must lead to the Edge's CA.
+PROBE_MODULES = ("tcp", "tls")
+
 #: Every kind a role may declare: its fields, each (required, check, what the check expects).
 KINDS: Dict[str, Dict[str, Tuple[bool, Any, str]]] = {
     # For the metrics tier: a Prometheus endpoint of this host.
@@ -69,6 +73,15 @@ KINDS: Dict[str, Dict[str, Tuple[bool, Any, str]]] = {
         "port": (True, _port, "a TCP port 1-65535"),
         "scheme": (False, lambda v: v in ("http", "https"), "http or https"),
         "path": (False, _path, "an absolute URL path such as /metrics"),
+        "labels": (False, _labels, "a mapping of label names to text"),
+    },
+    # For the metrics tier: an endpoint of this host that the blackbox exporter
+    # connects to (``tcp``), or with TLS verified against the Edge's CA (``tls``).
+    "probe_targets": {
+        "name": (True, _name, "a probe name of [a-z0-9_-]"),
+        "address": (True, _address, "the IPv4 address the endpoint listens on (a host's or a VIP)"),
+        "port": (True, _port, "a TCP port 1-65535"),
+        "module": (True, lambda v: v in PROBE_MODULES, "one of %s" % ", ".join(PROBE_MODULES)),
         "labels": (False, _labels, "a mapping of label names to text"),
     },
     # For the logs tier: files of this host to ship.

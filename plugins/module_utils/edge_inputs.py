@@ -163,3 +163,35 @@ def _check_range(number: Number, field: str, minimum: Optional[Number],
         raise EdgeInputError("%s must be at least %s, got %s" % (field, minimum, number))
     if maximum is not None and number > maximum:
         raise EdgeInputError("%s must be at most %s, got %s" % (field, maximum, number))
+
+
+# Predicates for the roles' input checks, which list every problem at once:
+# each answers True or False and never raises.
+
+def is_int_in(value: Any, low: int, high: int) -> bool:
+    """An int (not a bool) from ``low`` to ``high``."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def is_ipv4_network(value: Any) -> bool:
+    """An IPv4 network in CIDR form, host bits clear (``10.20.0.0/16``)."""
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except (ValueError, TypeError):
+        return False
+    return "/" in str(value)
+
+
+def is_ipv4_address(value: Any) -> bool:
+    """An IPv4 address."""
+    try:
+        ipaddress.IPv4Address(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def is_on_network(address: Any, network: Any) -> bool:
+    """An IPv4 address inside the IPv4 network ``network`` (CIDR form)."""
+    return is_ipv4_address(address) and is_ipv4_network(network) and \
+        ipaddress.IPv4Address(address) in ipaddress.IPv4Network(network)

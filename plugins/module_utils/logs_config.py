@@ -11,39 +11,21 @@ Used through the filters of ``plugins/filter/logs_config.py``; unit-tested in
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any, Dict, List, Mapping, Sequence
 
+from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import is_int_in, is_ipv4_network, is_on_network
+
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-
-
-def _int_in(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _network(value: Any) -> bool:
-    try:
-        ipaddress.IPv4Network(value, strict=True)
-    except (ValueError, TypeError):
-        return False
-    return "/" in str(value)
-
-
-def _on_lan(address: Any, lan: Any) -> bool:
-    try:
-        return _network(lan) and ipaddress.IPv4Address(address) in ipaddress.IPv4Network(lan)
-    except (ValueError, TypeError):
-        return False
 
 
 def _lan_errors(prefix: str, inputs: Mapping[str, Any]) -> List[str]:
     errors: List[str] = []
     lan, address = inputs.get(prefix + "_lan_cidr"), inputs.get(prefix + "_lan_ip")
-    if not _network(lan):
+    if not is_ipv4_network(lan):
         errors.append("%s_lan_cidr (default: edge_lan_cidr): expected an IPv4 network in CIDR form such as "
                       "10.20.0.0/16; got %r" % (prefix, lan))
-    if not _on_lan(address, lan):
+    if not is_on_network(address, lan):
         errors.append("%s_lan_ip (default: edge_lan_ip): expected this host's address on the LAN %s; got %r"
                       % (prefix, lan, address))
     domain = inputs.get(prefix + "_domain")
@@ -56,14 +38,14 @@ def _lan_errors(prefix: str, inputs: Mapping[str, Any]) -> List[str]:
 def logs_input_errors(inputs: Mapping[str, Any]) -> List[str]:
     """Every problem of the ``logs`` role's converted inputs, each naming its variable."""
     errors = _lan_errors("logs", inputs)
-    if not _int_in(inputs.get("logs_relp_port"), 1024, 65535):
+    if not is_int_in(inputs.get("logs_relp_port"), 1024, 65535):
         errors.append("logs_relp_port: expected a TCP port 1024-65535; got %r" % (inputs.get("logs_relp_port"),))
     allowed = inputs.get("logs_allowed_cidrs") or []
-    bad = [cidr for cidr in allowed if not _network(cidr)]
+    bad = [cidr for cidr in allowed if not is_ipv4_network(cidr)]
     if bad or not allowed:
         errors.append("logs_allowed_cidrs: expected the IPv4 networks of the Edge's hosts in CIDR form; %s"
                       % ("not networks: %r" % bad if bad else "the list is empty"))
-    if not _int_in(inputs.get("logs_retention_days"), 1, 3650):
+    if not is_int_in(inputs.get("logs_retention_days"), 1, 3650):
         errors.append("logs_retention_days: expected 1-3650 days; got %r" % (inputs.get("logs_retention_days"),))
     device = inputs.get("logs_data_device") or ""
     if not str(device).startswith("/dev/"):
@@ -91,16 +73,16 @@ def log_shipping_input_errors(inputs: Mapping[str, Any], inventory_hosts: Sequen
     elif receiver not in logs_hosts:
         errors.append("log_shipping_receiver: expected a host of group logs (%s); got %r"
                       % (", ".join(logs_hosts) or "none", receiver))
-    if not _int_in(inputs.get("log_shipping_queue_max_messages"), 1000, 100000000):
+    if not is_int_in(inputs.get("log_shipping_queue_max_messages"), 1000, 100000000):
         errors.append("log_shipping_queue_max_messages: expected 1000-100000000 messages; got %r"
                       % (inputs.get("log_shipping_queue_max_messages"),))
-    if not _int_in(inputs.get("log_shipping_queue_disk_megabytes"), 16, 1048576):
+    if not is_int_in(inputs.get("log_shipping_queue_disk_megabytes"), 16, 1048576):
         errors.append("log_shipping_queue_disk_megabytes: expected 16-1048576 MiB; got %r"
                       % (inputs.get("log_shipping_queue_disk_megabytes"),))
-    if not _int_in(inputs.get("log_shipping_ack_timeout_seconds"), 1, 300):
+    if not is_int_in(inputs.get("log_shipping_ack_timeout_seconds"), 1, 300):
         errors.append("log_shipping_ack_timeout_seconds: expected 1-300 seconds; got %r"
                       % (inputs.get("log_shipping_ack_timeout_seconds"),))
-    if not _int_in(inputs.get("log_shipping_retry_seconds"), 1, 3600):
+    if not is_int_in(inputs.get("log_shipping_retry_seconds"), 1, 3600):
         errors.append("log_shipping_retry_seconds: expected 1-3600 seconds; got %r"
                       % (inputs.get("log_shipping_retry_seconds"),))
     return errors

@@ -9,16 +9,30 @@ unit-tested in ``tests/unit/plugins/module_utils/test_metrics_config.py``.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from ansible_collections.rainbow.edge.plugins.module_utils.edge_contributions import PROBE_MODULES
+from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
+    is_int_in, is_ipv4_address, is_ipv4_network, is_on_network,
+)
 
 _LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HOSTPORT = re.compile(r"^[A-Za-z0-9.-]+:([0-9]{1,5})$")
 _URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+_PROBE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_DNS_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 # Labels Prometheus sets itself on every target.
 _RESERVED_LABELS = frozenset({"job", "instance", "host", "role"})
+# The probes' own label: which declared endpoint a probe_* series is about.
+_PROBE_LABEL = "probe"
+#: The blackbox exporter's modules an operator may name in metrics_probe_targets:
+#: the declared ones, and TLS verified against the system's CAs (an endpoint
+#: with a publicly signed certificate, such as the Edge's public name).
+OPERATOR_PROBE_MODULES = PROBE_MODULES + ("tls_public",)
+#: Seconds the blackbox exporter gives one probe (Prometheus's scrape timeout bounds it too).
+PROBE_TIMEOUT_SECONDS = 5
 # Units of Prometheus's --storage.tsdb.retention.size (powers of 1024).
 _MIB = 1024 * 1024
 
@@ -27,44 +41,26 @@ class MetricsError(Exception):
     """A request the metrics tier cannot act on."""
 
 
-def _int_in(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _network(value: Any) -> bool:
-    try:
-        ipaddress.IPv4Network(value, strict=True)
-    except (ValueError, TypeError):
-        return False
-    return "/" in str(value)
-
-
-def _address(value: Any) -> bool:
-    try:
-        ipaddress.IPv4Address(value)
-    except (ValueError, TypeError):
-        return False
-    return True
-
-
 def input_errors(inputs: Mapping[str, Any]) -> List[str]:
     """Every problem of the role's converted inputs, each naming its variable."""
     errors: List[str] = []
     lan, address = inputs.get("metrics_lan_cidr"), inputs.get("metrics_lan_ip")
-    if not _network(lan):
+    if not is_ipv4_network(lan):
         errors.append("metrics_lan_cidr (default: edge_lan_cidr): expected an IPv4 network in CIDR form such as "
                       "10.20.0.0/16; got %r" % (lan,))
-    if not _address(address) or (_network(lan) and ipaddress.IPv4Address(address) not in ipaddress.IPv4Network(lan)):
+    if not is_ipv4_address(address) or (is_ipv4_network(lan) and not is_on_network(address, lan)):
         errors.append("metrics_lan_ip (default: edge_lan_ip): expected this host's address on the LAN %s; got %r"
                       % (lan, address))
-    for name in ("metrics_port", "metrics_alertmanager_port"):
-        if not _int_in(inputs.get(name), 1024, 65535):
+    ports = ("metrics_port", "metrics_alertmanager_port", "metrics_blackbox_port")
+    for name in ports:
+        if not is_int_in(inputs.get(name), 1024, 65535):
             errors.append("%s: expected a TCP port 1024-65535; got %r" % (name, inputs.get(name)))
-    if inputs.get("metrics_port") == inputs.get("metrics_alertmanager_port"):
-        errors.append("metrics_port, metrics_alertmanager_port: expected two different ports; both are %r"
-                      % (inputs.get("metrics_port"),))
+    for index, name in enumerate(ports):
+        for other in ports[index + 1:]:
+            if inputs.get(name) == inputs.get(other):
+                errors.append("%s, %s: expected different ports; both are %r" % (name, other, inputs.get(name)))
     allowed = inputs.get("metrics_allowed_cidrs") or []
-    bad = [cidr for cidr in allowed if not _network(cidr)]
+    bad = [cidr for cidr in allowed if not is_ipv4_network(cidr)]
     if bad or not allowed:
         errors.append("metrics_allowed_cidrs: expected IPv4 networks in CIDR form (the LAN and the tunnel's); %s"
                       % ("not networks: %r" % bad if bad else "the list is empty"))
@@ -77,11 +73,11 @@ def input_errors(inputs: Mapping[str, Any]) -> List[str]:
         errors.append("metrics_external_labels: expected label names of [a-zA-Z0-9_] (not %s) with non-empty text "
                       "values; wrong: %s" % (", ".join(sorted(_RESERVED_LABELS)), ", ".join(bad_labels)))
     for name in ("metrics_scrape_interval_seconds", "metrics_evaluation_interval_seconds"):
-        if not _int_in(inputs.get(name), 1, 300):
+        if not is_int_in(inputs.get(name), 1, 300):
             errors.append("%s: expected 1-300 seconds; got %r" % (name, inputs.get(name)))
-    if not _int_in(inputs.get("metrics_retention_days"), 1, 3650):
+    if not is_int_in(inputs.get("metrics_retention_days"), 1, 3650):
         errors.append("metrics_retention_days: expected 1-3650 days; got %r" % (inputs.get("metrics_retention_days"),))
-    if not _int_in(inputs.get("metrics_retention_size_percent"), 1, 95):
+    if not is_int_in(inputs.get("metrics_retention_size_percent"), 1, 95):
         errors.append("metrics_retention_size_percent: expected 1-95 (%% of the data volume); got %r"
                       % (inputs.get("metrics_retention_size_percent"),))
     device = inputs.get("metrics_data_device") or ""
@@ -100,6 +96,41 @@ def input_errors(inputs: Mapping[str, Any]) -> List[str]:
         errors.append("metrics_federation_password: expected the federation account's password, at least 16 "
                       "characters, from ansible-vault; %s" % ("it is empty" if not password else "it is too short"))
     errors += _alert_errors(inputs)
+    errors += _probe_target_errors(inputs.get("metrics_probe_targets"))
+    return errors
+
+
+def _probe_target_errors(targets: Any) -> List[str]:
+    """Problems of the operator's own probe targets (``metrics_probe_targets``)."""
+    if targets in (None, []):
+        return []
+    if not isinstance(targets, list):
+        return ["metrics_probe_targets: expected a list of {name, address, port, module}; got %r" % (targets,)]
+    errors: List[str] = []
+    fields = {"name", "address", "port", "module", "labels"}
+    for index, target in enumerate(targets):
+        where = "metrics_probe_targets[%d]" % index
+        if not isinstance(target, Mapping):
+            errors.append("%s: expected a mapping {name, address, port, module}; got %r" % (where, target))
+            continue
+        errors += ["%s: unknown field %r (known: %s)" % (where, key, ", ".join(sorted(fields)))
+                   for key in target if key not in fields]
+        if not isinstance(target.get("name"), str) or not _PROBE_NAME.match(target["name"]):
+            errors.append("%s.name: expected a probe name of [a-z0-9_-]; got %r" % (where, target.get("name")))
+        address = target.get("address")
+        if not is_ipv4_address(address) and not (isinstance(address, str) and _DNS_NAME.match(address)):
+            errors.append("%s.address: expected an IPv4 address or a DNS name; got %r" % (where, address))
+        if not is_int_in(target.get("port"), 1, 65535):
+            errors.append("%s.port: expected a TCP port 1-65535; got %r" % (where, target.get("port")))
+        if target.get("module") not in OPERATOR_PROBE_MODULES:
+            errors.append("%s.module: expected one of %s; got %r"
+                          % (where, ", ".join(OPERATOR_PROBE_MODULES), target.get("module")))
+        labels = target.get("labels", {})
+        if not isinstance(labels, Mapping) or any(
+                not isinstance(key, str) or not _LABEL.match(key) or key in _RESERVED_LABELS | {_PROBE_LABEL}
+                or not isinstance(value, str) for key, value in labels.items()):
+            errors.append("%s.labels: expected label names of [a-zA-Z0-9_] (not %s) with text values; got %r"
+                          % (where, ", ".join(sorted(_RESERVED_LABELS | {_PROBE_LABEL})), labels))
     return errors
 
 
@@ -129,7 +160,7 @@ def _alert_errors(inputs: Mapping[str, Any]) -> List[str]:
     for name, low, high in (("metrics_alert_group_wait_seconds", 1, 3600),
                             ("metrics_alert_group_interval_seconds", 1, 86400),
                             ("metrics_alert_repeat_interval_hours", 1, 168)):
-        if not _int_in(inputs.get(name), low, high):
+        if not is_int_in(inputs.get(name), low, high):
             errors.append("%s: expected %d-%d; got %r" % (name, low, high, inputs.get(name)))
     return errors
 
@@ -167,11 +198,93 @@ def scrape_configs(items: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     return {"configs": configs, "errors": errors}
 
 
+def probe_scrape_config(declared: Sequence[Mapping[str, Any]], operator: Optional[Sequence[Mapping[str, Any]]],
+                        exporter: str) -> Dict[str, Any]:
+    """The scrape job of the blackbox exporter's probes: ``{configs, errors}``.
+
+    ``declared`` are the tiers' ``probe_targets`` (each with its ``host`` and
+    ``role``), ``operator`` the inventory's ``metrics_probe_targets`` (labelled
+    role ``inventory``, no host). Prometheus asks the exporter at ``exporter``
+    (host:port) to probe each target with its module; every series keeps the
+    target as ``instance`` and the probe's name as ``probe``. Several hosts of a
+    role declaring the same probe alike (a VIP they share) make one probe without
+    a ``host`` label. A probe name used twice by one host's role (or in the
+    inventory's list), or an endpoint probed with the same module twice, is an
+    error (the series would clash).
+    """
+    # An endpoint a role's hosts share (a VIP) is declared alike by each: one
+    # probe, with no host label (either host may hold it).
+    shared: Dict[Any, List[str]] = {}
+    for item in declared:
+        shared.setdefault(_probe_key(item), []).append(item["host"])
+    targets: List[Dict[str, Any]] = []
+    for item in declared:
+        hosts = shared[_probe_key(item)]
+        if len(hosts) == 1:
+            targets.append(dict(item))
+        elif item["host"] == hosts[0]:
+            targets.append({key: value for key, value in item.items() if key != "host"})
+    targets += [dict(item, role="inventory") for item in operator or []]
+    errors: List[str] = []
+    by_name: Dict[str, str] = {}
+    by_endpoint: Dict[Any, str] = {}
+    static_configs = []
+    for item in targets:
+        endpoint = "%s:%s" % (item["address"], item["port"])
+        who = ("%s (role %s)" % (item["host"], item["role"]) if "host" in item
+               else "metrics_probe_targets" if item["role"] == "inventory"
+               else "the hosts of role %s" % item["role"])
+        name = (item.get("host"), item["role"], item["name"])
+        if name in by_name:
+            errors.append("probe %s is declared twice: by %s and by %s" % (item["name"], by_name[name], who))
+            continue
+        if (endpoint, item["module"]) in by_endpoint:
+            errors.append("probe of %s with module %s is declared twice: by %s and by %s"
+                          % (endpoint, item["module"], by_endpoint[(endpoint, item["module"])], who))
+            continue
+        by_name[name] = by_endpoint[(endpoint, item["module"])] = who
+        labels = dict(item.get("labels") or {}, probe=item["name"], role=item["role"], __param_module=item["module"])
+        if "host" in item:
+            labels["host"] = item["host"]
+        static_configs.append({"targets": [endpoint], "labels": labels})
+    if not static_configs:
+        return {"configs": [], "errors": errors}
+    static_configs.sort(key=lambda config: (config["labels"].get("host", ""), config["labels"]["probe"]))
+    job = {
+        "job_name": "probe",
+        "metrics_path": "/probe",
+        "static_configs": static_configs,
+        "relabel_configs": [
+            {"source_labels": ["__address__"], "target_label": "__param_target"},
+            {"source_labels": ["__param_target"], "target_label": "instance"},
+            {"target_label": "__address__", "replacement": exporter},
+        ],
+    }
+    return {"configs": [job], "errors": errors}
+
+
+def _probe_key(item: Mapping[str, Any]) -> Any:
+    return (item["role"], item["name"], item["address"], item["port"], item["module"],
+            tuple(sorted((item.get("labels") or {}).items())))
+
+
+def blackbox_config(ca_file: str) -> Dict[str, Any]:
+    """The blackbox exporter's modules: ``tcp``, ``tls`` (the Edge's CA), ``tls_public`` (the system's CAs)."""
+    tcp = {"preferred_ip_protocol": "ip4", "ip_protocol_fallback": False}
+    return {"modules": {
+        "tcp": {"prober": "tcp", "timeout": "%ds" % PROBE_TIMEOUT_SECONDS, "tcp": dict(tcp)},
+        "tls": {"prober": "tcp", "timeout": "%ds" % PROBE_TIMEOUT_SECONDS,
+                "tcp": dict(tcp, tls=True, tls_config={"ca_file": ca_file, "min_version": "TLS12"})},
+        "tls_public": {"prober": "tcp", "timeout": "%ds" % PROBE_TIMEOUT_SECONDS,
+                       "tcp": dict(tcp, tls=True, tls_config={"min_version": "TLS12"})},
+    }}
+
+
 def retention_size(size_bytes: Any, percent: int) -> str:
     """``--storage.tsdb.retention.size`` for a volume of ``size_bytes``: ``percent`` of it, in whole MiB."""
     if not isinstance(size_bytes, int) or isinstance(size_bytes, bool) or size_bytes <= 0:
         raise MetricsError("the data volume's size is unknown (got %r): is it mounted?" % (size_bytes,))
-    if not _int_in(percent, 1, 95):
+    if not is_int_in(percent, 1, 95):
         raise MetricsError("expected 1-95 %%; got %r" % (percent,))
     mib = size_bytes * percent // 100 // _MIB
     if mib < 64:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import RUNC_ROOT, secret
+from conftest import copy_repository_without_its_key, secret
 
 STORE, APP, OUTSIDE = "bk-store", "bk-app", "bk-outside"
 STORE_IP = "10.20.10.41"
@@ -241,20 +240,8 @@ def test_a_fresh_host_restores_with_only_the_escrowed_key_and_the_passphrase(lab
     the Edge reads the backup with the key the role escrowed and the vault's passphrase."""
     archive, _elapsed = _backup(app)
     expected = _fingerprint(app, "/etc/ssh")
-    store_id, outside_id = (lab.vars(name)["ansible_host"] for name in (STORE, OUTSIDE))
-    copy = subprocess.run(
-        f"runc --root {RUNC_ROOT} exec {store_id} tar -C /srv/backup/data/repos -cf - {APP}"
-        f" | runc --root {RUNC_ROOT} exec {outside_id} sh -c 'rm -rf /root/drill && mkdir /root/drill && tar -C /root/drill -xf -'",
-        shell=True, capture_output=True, text=True, check=False)
-    assert copy.returncode == 0, copy.stderr
+    drill = copy_repository_without_its_key(lab, STORE, OUTSIDE, APP)
     outsider = lab.host(OUTSIDE)
-    drill = f"/root/drill/{APP}"
-    # The repository's copy of the key, gone.
-    outsider.check_output(
-        "python3 -c 'import configparser, sys; c = configparser.ConfigParser(); c.read(sys.argv[1]);"
-        " c[\"repository\"][\"key\"] = \"\"; c.write(open(sys.argv[1], \"w\"))' " + f"{drill}/config")
-    escrowed = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"{APP}.borg-key").read_text()
-    outsider.check_output(f"printf %s {shlex.quote(escrowed)} > /root/drill/escrowed.key")
     borg = f"BORG_PASSPHRASE={shlex.quote(secret('backup_passphrase'))} BORG_RELOCATED_REPO_ACCESS_IS_OK=yes borg"
     keyless = outsider.run(f"{borg} list --short {drill}")
     assert keyless.rc != 0, keyless.stdout

@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import RUNC_ROOT, secret, wait_for
+from conftest import copy_repository_without_its_key, secret, wait_for
 
 PRIMARY, REPLICA, STORE, FRESH = "bm-db1", "bm-db2", "bm-store", "bm-fresh"
 PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", "."))
@@ -237,19 +236,8 @@ def test_a_fresh_host_restores_mariadb_with_only_the_escrowed_key_and_the_passph
     replica's repository whose own copy of the key is lost, with the key the role escrowed and the
     vault's passphrase, through the collection's restore (the file the role installs)."""
     expected = (_ids(primary), _checksum(primary))
-    store_id, fresh_id = (lab.vars(name)["ansible_host"] for name in (STORE, FRESH))
-    copy = subprocess.run(
-        f"runc --root {RUNC_ROOT} exec {store_id} tar -C /srv/backup/data/repos -cf - {REPLICA}"
-        f" | runc --root {RUNC_ROOT} exec {fresh_id} sh -c 'rm -rf /root/drill && mkdir /root/drill && tar -C /root/drill -xf -'",
-        shell=True, capture_output=True, text=True, check=False)
-    assert copy.returncode == 0, copy.stderr
+    drill = copy_repository_without_its_key(lab, STORE, FRESH, REPLICA)
     fresh = lab.host(FRESH)
-    drill = f"/root/drill/{REPLICA}"
-    fresh.check_output(
-        "python3 -c 'import configparser, sys; c = configparser.ConfigParser(); c.read(sys.argv[1]);"
-        " c[\"repository\"][\"key\"] = \"\"; c.write(open(sys.argv[1], \"w\"))' " + f"{drill}/config")
-    escrowed = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"{REPLICA}.borg-key").read_text()
-    fresh.check_output(f"printf %s {shlex.quote(escrowed)} > /root/drill/escrowed.key")
     restore = (PROJECT / RESTORE).read_text()
     fresh.check_output(f"printf %s {shlex.quote(restore)} > /root/drill/restore_mariadb.py")
     environment = (f"BORG_REPO={drill} BORG_PASSPHRASE={shlex.quote(secret('backup_passphrase'))}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ URL = "https://10.20.9.41:9090"
 CA = "/etc/prometheus/tls/ca.crt"
 USER = "federation"
 ALERTS = "/var/lib/lab-webhook/alerts.jsonl"
+# The inventory's own probe target (metrics_probe_targets): a TLS service the tests start on met-global.
+SERVICE_PROBE, SERVICE = "lab-service", "10.20.9.50:9443"
 # The lab's intervals (molecule.yml) and EdgeHostDown's for:.
 SCRAPE, EVALUATION, GROUP_WAIT, HOST_DOWN_FOR = 5, 5, 5, 60
 
@@ -63,11 +66,14 @@ def _api(mon, path: str) -> dict:
 def test_prometheus_scrapes_every_target_the_edge_declares(mon):
     def healthy():
         targets = _api(mon, "/api/v1/targets?state=active")["data"]["activeTargets"]
-        found = {(t["labels"]["job"], t["labels"]["host"]): t["health"] for t in targets}
-        return found if all(health == "up" for health in found.values()) and len(found) == 4 else None
+        # A probe's target is up when the blackbox exporter answered, whatever the probe found.
+        found = {(t["labels"]["job"], t["labels"].get("host"), t["labels"].get("probe")): t["health"]
+                 for t in targets}
+        return found if all(health == "up" for health in found.values()) and len(found) == 6 else None
     found = wait_for(healthy, timeout=60)
-    assert found == {("node", MON): "up", ("node", HOST): "up", ("prometheus", MON): "up",
-                     ("alertmanager", MON): "up"}, _api(mon, "/api/v1/targets")
+    assert found == {("node", MON, None): "up", ("node", HOST, None): "up", ("prometheus", MON, None): "up",
+                     ("alertmanager", MON, None): "up", ("probe", MON, "prometheus"): "up",
+                     ("probe", None, SERVICE_PROBE): "up"}, _api(mon, "/api/v1/targets")
 
 
 def test_the_edge_s_alert_rules_are_loaded(mon):
@@ -78,6 +84,89 @@ def test_the_edge_s_alert_rules_are_loaded(mon):
     expected = sorted(rule["alert"] for group in yaml.safe_load(rules_file.read_text())["groups"] for rule in group["rules"])
     assert alerts == expected and len(alerts) == 19, alerts
     assert all(rule["health"] == "ok" for group in groups for rule in group["rules"]), groups
+
+
+def _query(mon, expr: str) -> list:
+    return _api(mon, "/api/v1/query?query=" + urllib.parse.quote(expr))["data"]["result"]
+
+
+def _value(mon, expr: str):
+    """The value of a one-series query, or None while there is no such series."""
+    result = _query(mon, expr)
+    return float(result[0]["value"][1]) if len(result) == 1 else None
+
+
+def _not_after(host, certificate: str) -> int:
+    return int(host.check_output(f"date -d \"$(openssl x509 -noout -enddate -in {certificate} | cut -d= -f2)\" +%s"))
+
+
+def test_the_blackbox_exporter_probes_prometheus_s_tls_endpoint_against_the_edge_s_ca(mon):
+    # Declared by the metrics role itself (kind probe_targets), as a tier declares its endpoints.
+    assert wait_for(lambda: _value(mon, 'probe_success{probe="prometheus"}') == 1, timeout=30), \
+        _query(mon, '{job="probe"}')
+    (series,) = _query(mon, 'probe_ssl_earliest_cert_expiry{probe="prometheus"}')
+    assert (series["metric"]["host"], series["metric"]["role"], series["metric"]["instance"]) == \
+        (MON, "metrics", "10.20.9.41:9090"), series
+    # The leaf certificate expires first: the expiry the alert reads is the one on disk.
+    assert int(float(series["value"][1])) == _not_after(mon, "/etc/prometheus/tls/prometheus.crt")
+    assert mon.socket("tcp://127.0.0.1:9115").is_listening
+    assert not mon.socket("tcp://0.0.0.0:9115").is_listening
+
+
+def _serve_tls(probe, certificate: str, key: str) -> None:
+    """Serve TLS on met-global's SERVICE port with this certificate (the service the inventory's probe targets)."""
+    probe.run("systemctl stop lab-tls-service; systemctl reset-failed lab-tls-service")
+    probe.check_output(f"printf '%s\\n' {shlex.quote(certificate)} > /run/lab-tls-service.crt")
+    probe.check_output(f"umask 077; printf '%s\\n' {shlex.quote(key)} > /run/lab-tls-service.key")
+    probe.check_output("systemd-run --unit lab-tls-service openssl s_server -quiet -www -accept 9443 "
+                       "-cert /run/lab-tls-service.crt -key /run/lab-tls-service.key")
+    assert wait_for(lambda: probe.socket("tcp://0.0.0.0:9443").is_listening, timeout=20)
+
+
+def _alert_states(mon, alertname: str) -> set:
+    return {series["metric"]["alertstate"]
+            for series in _query(mon, f'ALERTS{{alertname="{alertname}",probe="{SERVICE_PROBE}"}}')}
+
+
+def test_an_endpoint_fails_its_probe_until_its_certificate_is_the_edge_s_then_warns_of_its_expiry(lab, mon):
+    probe = lab.host(GLOBAL)
+    # Nothing listens yet: the probe has failed since the converge, and its alert is on.
+    assert _value(mon, f'probe_success{{probe="{SERVICE_PROBE}"}}') == 0
+    assert _alert_states(mon, "EdgeProbeFailed") & {"pending", "firing"}, _query(mon, "ALERTS")
+    debug = f"curl -sS 'http://127.0.0.1:9115/probe?module=tls&target={SERVICE}&debug=true'"
+    try:
+        # A certificate the Edge's CA did not sign: the handshake is refused, the probe still fails.
+        probe.check_output("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 5 "
+                           "-subj /CN=10.20.9.50 -addext subjectAltName=IP:10.20.9.50 "
+                           "-keyout /run/self.key -out /run/self.crt 2>/dev/null")
+        _serve_tls(probe, probe.check_output("cat /run/self.crt"), probe.check_output("cat /run/self.key"))
+        log = mon.check_output(debug)
+        assert "probe_success 0" in log and "certificate signed by unknown authority" in log, log
+        assert _value(mon, f'probe_success{{probe="{SERVICE_PROBE}"}}') == 0
+
+        # Signed by the Edge's CA (met-mon holds it) for 10 days: the probe passes and the expiry warns.
+        mon.check_output("cd /run && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                         "-subj /CN=10.20.9.50 -keyout lab-service.key -out lab-service.csr 2>/dev/null && "
+                         "printf 'subjectAltName=IP:10.20.9.50\\n' > lab-service.ext && "
+                         "openssl x509 -req -in lab-service.csr -CA /etc/rainbow-edge/ca/ca.crt "
+                         "-CAkey /etc/rainbow-edge/ca/ca.key -days 10 -extfile lab-service.ext -out lab-service.crt "
+                         "2>/dev/null")
+        _serve_tls(probe, mon.check_output("cat /run/lab-service.crt"), mon.check_output("cat /run/lab-service.key"))
+        assert wait_for(lambda: _value(mon, f'probe_success{{probe="{SERVICE_PROBE}"}}') == 1,
+                        timeout=6 * SCRAPE), mon.check_output(debug)
+        expiry = _value(mon, f'probe_ssl_earliest_cert_expiry{{probe="{SERVICE_PROBE}"}}')
+        assert int(expiry) == _not_after(mon, "/run/lab-service.crt")
+        # EdgeCertificateExpiring waits 10 minutes before it fires: pending is the rule acting on the probe.
+        assert wait_for(lambda: "pending" in _alert_states(mon, "EdgeCertificateExpiring"),
+                        timeout=4 * EVALUATION + 2 * SCRAPE), _query(mon, "ALERTS")
+        assert wait_for(lambda: not _alert_states(mon, "EdgeProbeFailed"), timeout=4 * EVALUATION), \
+            _query(mon, "ALERTS")
+        print(f"FIGURE: probe {SERVICE_PROBE} refused a certificate outside the Edge's CA, passed with the Edge's, "
+              f"expiry {(expiry - float(mon.check_output('date +%s'))) / 86400:.1f} days: EdgeCertificateExpiring "
+              f"pending, EdgeProbeFailed gone")
+    finally:
+        probe.run("systemctl stop lab-tls-service; rm -f /run/lab-tls-service.* /run/self.*")
+        mon.run("rm -f /run/lab-service.*")
 
 
 def test_only_tls_with_the_federation_account_gets_in(lab):

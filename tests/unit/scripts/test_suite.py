@@ -147,9 +147,13 @@ PLUGINS_READ = {
     **{path: {"metrics"} for path in (
         "plugins/module_utils/metrics_config.py", "plugins/filter/metrics_config.py", "plugins/modules/bcrypt_hash.py",
         "plugins/filter/metrics_input_errors.yml", "plugins/filter/metrics_scrape_configs.yml",
-        "plugins/filter/metrics_retention_size.yml", "plugins/filter/metrics_alertmanager_config.yml")},
-    # The logs tier's decisions; the backup tier's input checks import its helpers.
-    "plugins/module_utils/logs_config.py": {"logs", "backup", "backup_mariadb", "backup_swift"},
+        "plugins/filter/metrics_retention_size.yml", "plugins/filter/metrics_alertmanager_config.yml",
+        "plugins/filter/metrics_probe_scrape_config.yml", "plugins/filter/metrics_blackbox_config.yml")},
+    # The logs tier's decisions.
+    "plugins/module_utils/logs_config.py": {"logs"},
+    # Input coercion of the sizing preflight, and the predicates the tiers' input checks share.
+    "plugins/module_utils/edge_inputs.py": PREFLIGHT_PLUGINS | {
+        "logs", "metrics", "backup", "backup_mariadb", "backup_swift"},
     **{path: {"logs"} for path in (
         "plugins/filter/logs_config.py", "plugins/filter/logs_input_errors.yml",
         "plugins/filter/log_shipping_input_errors.yml", "plugins/filter/logs_host_names.yml",

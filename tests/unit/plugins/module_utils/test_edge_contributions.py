@@ -43,7 +43,7 @@ def test_every_problem_of_a_declaration_is_named():
         "common_provides.scrape_targets[0].scheme: expected http or https; got 'ftp'",
         "common_provides.scrape_targets[1]: expected a mapping, got 'x'",
         "common_provides.log_files: expected a list, got {'name': 'a'}",
-        "common_provides: unknown kind 'dns_records' (known: backup_sources, log_files, mariadb_databases, scrape_targets)",
+        "common_provides: unknown kind 'dns_records' (known: backup_sources, log_files, mariadb_databases, probe_targets, scrape_targets)",
     ]
     assert provides_errors({}, "common") == [] and provides_errors(None, "common") == []
     assert provides_errors({"backup_sources": [{"name": "etc", "paths": []}]}, "gatekeeper") == [
@@ -73,3 +73,14 @@ def test_a_declared_password_never_reaches_a_message():
     assert not any(secret[:5] in error for error in errors)
     listed = provides_errors({"mariadb_databases": {"name": secret}}, "xmpp")
     assert listed == ["xmpp_provides.mariadb_databases: expected a list, got a dict (value withheld: this kind carries secrets)"]
+
+
+def test_a_probe_target_names_its_module_and_an_address():
+    assert provides_errors({"probe_targets": [{"name": "api", "address": "gk1", "port": 8443, "module": "icmp"}]},
+                           "gatekeeper") == [
+        "gatekeeper_provides.probe_targets[0].address: expected the IPv4 address the endpoint listens on (a host's "
+        "or a VIP); got 'gk1'",
+        "gatekeeper_provides.probe_targets[0].module: expected one of tcp, tls; got 'icmp'",
+    ]
+    assert provides_errors({"probe_targets": [{"name": "api", "address": "10.20.0.11", "port": 8443,
+                                               "module": "tls"}]}, "gatekeeper") == []

@@ -11,6 +11,7 @@ GOOD = {
     "metrics_lan_ip": "10.20.0.41",
     "metrics_port": 9090,
     "metrics_alertmanager_port": 9093,
+    "metrics_blackbox_port": 9115,
     "metrics_allowed_cidrs": ["10.20.0.0/16", "10.255.0.0/24"],
     "metrics_external_labels": {"edge": "edge1.example.net"},
     "metrics_scrape_interval_seconds": 15,
@@ -28,6 +29,8 @@ GOOD = {
     "metrics_alert_group_wait_seconds": 30,
     "metrics_alert_group_interval_seconds": 300,
     "metrics_alert_repeat_interval_hours": 4,
+    "metrics_probe_targets": [{"name": "public-entry", "address": "edge1.example.net", "port": 443,
+                               "module": "tls_public"}],
 }
 
 
@@ -118,3 +121,84 @@ def test_alertmanager_sends_every_alert_to_the_webhooks_and_mails_only_through_a
                                          metrics_alert_smarthost="mail.edge1.example.net:25"))
     assert mailed["global"]["smtp_smarthost"] == "mail.edge1.example.net:25"
     assert mailed["receivers"][0]["email_configs"] == [{"to": "ops@example.net", "send_resolved": True}]
+
+
+def _probe(host, name, address, port, module="tls", **extra):
+    return dict({"host": host, "role": "metrics", "name": name, "address": address, "port": port,
+                 "module": module}, **extra)
+
+
+def test_the_operator_s_probe_targets_are_checked_with_the_other_inputs():
+    bad = dict(GOOD, metrics_blackbox_port=9093, metrics_probe_targets=[
+        {"name": "Entry", "address": "edge_1.example.net", "port": 0, "module": "icmp", "labels": {"probe": "x"}},
+        {"name": "ok", "address": "198.51.100.7", "port": 443, "module": "tls", "via": "wan"},
+        "edge1.example.net:443",
+    ])
+    errors = mc.input_errors(bad)
+    for expected in ("metrics_alertmanager_port, metrics_blackbox_port: expected different ports",
+                     "metrics_probe_targets[0].name", "metrics_probe_targets[0].address",
+                     "metrics_probe_targets[0].port", "metrics_probe_targets[0].module: expected one of tcp, tls, "
+                     "tls_public", "metrics_probe_targets[0].labels", "metrics_probe_targets[1]: unknown field 'via'",
+                     "metrics_probe_targets[2]: expected a mapping"):
+        assert any(expected in error for error in errors), (expected, errors)
+    assert len(errors) == 8, errors
+
+
+def test_probes_are_one_job_asking_the_exporter_with_each_target_s_module():
+    declared = [_probe("mon", "prometheus", "10.20.0.41", 9090),
+                _probe("gk1", "api", "10.20.0.11", 8443, role="gatekeeper"),
+                _probe("gk1", "lan-vip", "10.20.0.10", 3142, module="tcp", role="gatekeeper", labels={"vip": "lan"})]
+    result = mc.probe_scrape_config(declared, GOOD["metrics_probe_targets"], "127.0.0.1:9115")
+    assert result["errors"] == []
+    (job,) = result["configs"]
+    assert job["job_name"] == "probe" and job["metrics_path"] == "/probe"
+    assert [(config["targets"], config["labels"]) for config in job["static_configs"]] == [
+        (["edge1.example.net:443"], {"probe": "public-entry", "role": "inventory", "__param_module": "tls_public"}),
+        (["10.20.0.11:8443"], {"probe": "api", "role": "gatekeeper", "__param_module": "tls", "host": "gk1"}),
+        (["10.20.0.10:3142"], {"vip": "lan", "probe": "lan-vip", "role": "gatekeeper", "__param_module": "tcp",
+                               "host": "gk1"}),
+        (["10.20.0.41:9090"], {"probe": "prometheus", "role": "metrics", "__param_module": "tls", "host": "mon"}),
+    ]
+    # The target becomes the exporter's parameter and the series' instance; the exporter is scraped.
+    assert job["relabel_configs"] == [
+        {"source_labels": ["__address__"], "target_label": "__param_target"},
+        {"source_labels": ["__param_target"], "target_label": "instance"},
+        {"target_label": "__address__", "replacement": "127.0.0.1:9115"},
+    ]
+
+
+def test_a_probe_declared_twice_is_reported_and_left_out():
+    declared = [_probe("gk1", "api", "10.20.0.11", 8443), _probe("gk2", "api", "10.20.0.12", 8443),
+                _probe("gk1", "api", "10.20.0.13", 8443), _probe("gk2", "api2", "10.20.0.12", 8443),
+                _probe("gk2", "api-port", "10.20.0.12", 8443, module="tcp")]
+    result = mc.probe_scrape_config(declared, [], "127.0.0.1:9115")
+    assert result["errors"] == [
+        "probe api is declared twice: by gk1 (role metrics) and by gk1 (role metrics)",
+        "probe of 10.20.0.12:8443 with module tls is declared twice: by gk2 (role metrics) and by gk2 (role metrics)",
+    ]
+    assert [config["labels"]["probe"] for config in result["configs"][0]["static_configs"]] == [
+        "api", "api", "api-port"]
+
+
+def test_an_endpoint_a_role_s_hosts_share_is_one_probe_without_a_host():
+    vip = {"role": "gatekeeper", "name": "api-vip", "address": "10.20.0.10", "port": 8443, "module": "tls"}
+    result = mc.probe_scrape_config([dict(vip, host="gk1"), dict(vip, host="gk2")], [], "127.0.0.1:9115")
+    assert result["errors"] == []
+    assert [(config["targets"], config["labels"]) for config in result["configs"][0]["static_configs"]] == [
+        (["10.20.0.10:8443"], {"probe": "api-vip", "role": "gatekeeper", "__param_module": "tls"})]
+    # Declared unlike (another module) by the other host: a clash, not a shared endpoint.
+    result = mc.probe_scrape_config([dict(vip, host="gk1"), dict(vip, host="gk2", name="vip")], [], "x:1")
+    assert result["errors"] == ["probe of 10.20.0.10:8443 with module tls is declared twice: by gk1 (role "
+                                "gatekeeper) and by gk2 (role gatekeeper)"]
+
+
+def test_nothing_to_probe_is_no_job():
+    assert mc.probe_scrape_config([], None, "127.0.0.1:9115") == {"configs": [], "errors": []}
+
+
+def test_the_blackbox_modules_verify_tls_against_the_edge_s_ca_or_the_system_s():
+    modules = mc.blackbox_config("/etc/prometheus/tls/ca.crt")["modules"]
+    assert sorted(modules) == sorted(mc.OPERATOR_PROBE_MODULES)
+    assert modules["tls"]["tcp"]["tls_config"] == {"ca_file": "/etc/prometheus/tls/ca.crt", "min_version": "TLS12"}
+    assert modules["tls_public"]["tcp"]["tls_config"] == {"min_version": "TLS12"}
+    assert "tls" not in modules["tcp"]["tcp"]
