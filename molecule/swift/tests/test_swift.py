@@ -223,7 +223,10 @@ def _grep_disks(host, needle: str) -> tuple[int, int]:
     """(files under /srv/node containing needle, hits in the raw data disks)."""
     host.check_output("sync")
     files = host.run(f"grep -r -l -a -F '{needle}' /srv/node")
-    assert files.rc in (0, 1), files.stderr
+    # Swift's auditors replace their status files while grep walks the tree:
+    # a file gone between listing and reading is the only error allowed.
+    errors = [line for line in files.stderr.splitlines() if not line.endswith(": No such file or directory")]
+    assert files.rc in (0, 1) or (files.rc == 2 and not errors), files.stderr
     raw = 0
     for device in DISKS.values():
         # O_DIRECT: the disk's bytes, not a cached copy of them.
