@@ -32,6 +32,8 @@ PRIMARY, REPLICA = "demo-db1", "demo-db2"
 PROXIES = {"demo-store1": "10.20.0.31", "demo-store2": "10.20.0.32", "demo-store3": "10.20.0.33"}
 # The LAN host that plays the application server in these tests.
 APP_HOST = "demo-db1"
+XMPP_SERVERS = {"demo-xmpp1": "10.20.0.41", "demo-xmpp2": "10.20.0.42"}
+XMPP_DOMAIN = "demo.rainbow-edge.test"
 
 # Swift's own protocol, spoken with the standard library on an Edge host:
 # tempauth, then PUT through one proxy and GET through another.
@@ -137,6 +139,26 @@ EDGE_HOSTS = (*GATEKEEPERS, PRIMARY, REPLICA, *PROXIES)
 # The hosts whose roles serve TLS from the Edge's CA (their input checks read edge_tls_*).
 TLS_HOSTS = (*GATEKEEPERS, PRIMARY, REPLICA)
 MANAGED_FILES = ["/etc/ssh/sshd_config", "/etc/nftables.conf"]
+
+
+def test_a_message_through_the_xmpp_cluster_is_kept_in_the_replicated_mariadb(lab):
+    first, second = (lab.host(name) for name in XMPP_SERVERS)
+    listed = first.check_output("ejabberdctl list_cluster")
+    assert all(f"ejabberd@{address}" in listed for address in XMPP_SERVERS.values()), listed
+    sender, receiver = f"ann{uuid.uuid4().hex[:8]}", f"ben{uuid.uuid4().hex[:8]}"
+    for user in (sender, receiver):
+        first.check_output(f"ejabberdctl register {user} {XMPP_DOMAIN} {uuid.uuid4().hex}")
+    body = f"demo-{uuid.uuid4().hex}"
+    # Sent on the other server to a user who is offline: kept for him in MariaDB, and on the replica.
+    second.check_output(f"ejabberdctl send_message chat {sender}@{XMPP_DOMAIN} {receiver}@{XMPP_DOMAIN} '' {body}")
+    assert first.check_output(f"ejabberdctl get_offline_count {receiver} {XMPP_DOMAIN}").strip() == "1"
+    assert wait_for(lambda: sql(lab.host(REPLICA), f"SELECT COUNT(*) FROM ejabberd.spool WHERE username = '{receiver}' "
+                                                   f"AND xml LIKE '%{body}%'").strip() == "1", timeout=30)
+    # A client on the LAN gets TLS with the Edge's certificate for the XMPP domain (STARTTLS).
+    for address in XMPP_SERVERS.values():
+        lab.host(APP_HOST).check_output(
+            f"openssl s_client -connect {address}:5222 -starttls xmpp -xmpphost {XMPP_DOMAIN} "
+            f"-CAfile /etc/mysql/ssl/ca.pem -verify_hostname {XMPP_DOMAIN} -verify_return_error -brief < /dev/null")
 
 
 def _extra_vars(values: dict) -> list[str]:

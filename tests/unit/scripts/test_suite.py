@@ -42,7 +42,7 @@ ROLES_READ = {
     "mongodb": {"shared", "common", "mongodb", "encrypted_volume"},
     "mongodb_full": {"shared", "common", "mongodb", "encrypted_volume"},
     "swift": {"shared", "common", "swift"},
-    "demo": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift"},
+    "demo": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp"},
     # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations.
     "metrics": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "metrics"},
     # playbooks/logs.yml too, then the receiver and every host's shipping.
@@ -55,6 +55,8 @@ ROLES_READ = {
                        "backup_client"},
     "backup_swift": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "backup",
                      "backup_client"},
+    # playbooks/xmpp.yml too, then the MariaDB servers (its database) and the XMPP servers.
+    "xmpp": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp"},
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -64,7 +66,7 @@ PLAYBOOKS_READ = {
     "mongodb_full": {"mongodb"},
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
     "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
-             "encrypted_volume", "mariadb", "mongodb", "swift"},
+             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp"},
     "metrics": {"check_inputs", "tasks/check_role_inputs"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
     "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
@@ -74,6 +76,7 @@ PLAYBOOKS_READ = {
     # Likewise, after a prepare that converges Swift.
     "backup_swift": {"backup", "check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "swift",
                      "backup_restore_swift"},
+    "xmpp": {"check_inputs", "tasks/check_role_inputs", "mariadb"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -153,7 +156,11 @@ PLUGINS_READ = {
     "plugins/module_utils/logs_config.py": {"logs"},
     # Input coercion of the sizing preflight, and the predicates the tiers' input checks share.
     "plugins/module_utils/edge_inputs.py": PREFLIGHT_PLUGINS | {
-        "logs", "metrics", "backup", "backup_mariadb", "backup_swift"},
+        "logs", "metrics", "backup", "backup_mariadb", "backup_swift", "xmpp", "demo"},
+    # The XMPP tier's decisions.
+    **{path: {"xmpp", "demo"} for path in (
+        "plugins/module_utils/xmpp_config.py", "plugins/filter/xmpp_config.py", "plugins/filter/xmpp_input_errors.yml",
+        "plugins/filter/xmpp_cluster.yml", "plugins/filter/xmpp_ejabberd_config.yml")},
     **{path: {"logs"} for path in (
         "plugins/filter/logs_config.py", "plugins/filter/logs_input_errors.yml",
         "plugins/filter/log_shipping_input_errors.yml", "plugins/filter/logs_host_names.yml",
