@@ -14,6 +14,7 @@ import os
 import shlex
 import subprocess
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from functools import cached_property
 from pathlib import Path
@@ -205,6 +206,36 @@ def wait_for(check, timeout: float = 30.0, interval: float = 0.5):
         if result or time.monotonic() > deadline:
             return result
         time.sleep(interval)
+
+
+# The real XMPP client of the xmpp, private_lb and public_lb scenarios
+# (molecule/shared/xmpp_client.py), run by Debian's python3 on a client host.
+XMPP_CLIENT = "/usr/local/lib/lab-xmpp-client.py"
+
+
+def install_xmpp_client(client) -> None:
+    """Copy the XMPP client onto the client host."""
+    script = (Path(__file__).resolve().parent / "shared" / "xmpp_client.py").read_text()
+    client.check_output(f"printf '%s' {shlex.quote(script)} > {XMPP_CLIENT}")
+
+
+def xmpp_account(lab: Lab, server: str, user: str, domain: str) -> str:
+    """A fresh account (made with ejabberdctl on ``server``, as the application's provisioning does); its password."""
+    password = uuid.uuid4().hex
+    lab.host(server).check_output(f"ejabberdctl register {user} {domain} {password}")
+    return password
+
+
+def run_xmpp_client(client, command: str, env: dict, timeout: int = 90):
+    """The XMPP client's ``command`` on the client host, its passwords in the environment (never on its command line)."""
+    variables = " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
+    return client.run(f"{variables} timeout {timeout} /usr/bin/python3 {XMPP_CLIENT} {command}")
+
+
+def vip_holder(lab: Lab, vip: str, members) -> str | None:
+    """The member holding ``vip`` now; None when none or, in a handover, two do."""
+    holders = [member for member in members if f" {vip}/" in lab.host(member).check_output("ip -o -4 addr show")]
+    return holders[0] if len(holders) == 1 else None
 
 
 def copy_repository_without_its_key(lab: Lab, store: str, target: str, client: str) -> str:

@@ -24,6 +24,11 @@ def tls_certificate_verdict(current_pem, csr_pem, ca_pem, renewal_days):
         raise AnsibleFilterError("tls_certificate_verdict: %s" % error) from error
 
 
+def tls_served_certificate_errors(chain_pem, field, key_pem, names, roots_pem, renewal_days=30):
+    return edge_tls.served_certificate_errors(field, chain_pem or "", key_pem or "", list(names or []),
+                                              roots_pem or "", int(renewal_days))
+
+
 class FilterModule:
     """The shared role's tls entry point."""
 
@@ -32,4 +37,5 @@ class FilterModule:
             "tls_ca_host": tls_ca_host,
             "tls_input_errors": tls_input_errors,
             "tls_certificate_verdict": tls_certificate_verdict,
+            "tls_served_certificate_errors": tls_served_certificate_errors,
         }

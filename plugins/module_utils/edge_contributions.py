@@ -14,9 +14,10 @@ filter ``rainbow.edge.contributions`` and never lists the other tiers by name.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
+
+from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import is_ipv4_address
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _PATH = re.compile(r"^/[^\0\n]*$")
@@ -26,14 +27,6 @@ _SQL_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 def _port(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
-
-
-def _address(value: Any) -> bool:
-    try:
-        ipaddress.IPv4Address(value)
-    except (ValueError, TypeError):
-        return False
-    return True
 
 
 def _name(value: Any) -> bool:
@@ -60,16 +53,35 @@ def _password(value: Any) -> bool:
     return isinstance(value, str) and len(value) >= 12
 
 
+# An HTTP request path prefix that routes to a backend (/ws, /api/v1).
+_PATH_PREFIX = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+
+
+def _path_prefixes(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(path, str) and bool(_PATH_PREFIX.match(path)) for path in value)
+
+
+# An ALPN protocol id as IANA registers them (xmpp-client, h2).
+_ALPN = re.compile(r"^[a-z0-9][a-z0-9./-]{0,39}$")
+
+
 #: How the metrics tier's blackbox exporter probes a declared endpoint: a TCP
 #: connection, or a TLS handshake whose chain must lead to the Edge's CA.
 PROBE_MODULES = ("tcp", "tls")
+
+#: How a load balancer talks to a declared backend: bytes passed through
+#: (``tcp``), or HTTP, which it serves over TLS itself (``http``).
+LB_MODES = ("tcp", "http")
+#: How a load balancer spreads a backend's connections over its servers.
+LB_BALANCES = ("roundrobin", "leastconn", "source")
 
 #: Every kind a role may declare: its fields, each (required, check, what the check expects).
 KINDS: Dict[str, Dict[str, Tuple[bool, Any, str]]] = {
     # For the metrics tier: a Prometheus endpoint of this host.
     "scrape_targets": {
         "job": (True, _name, "a job name of [a-z0-9_-]"),
-        "address": (True, _address, "the host's IPv4 address the endpoint listens on"),
+        "address": (True, is_ipv4_address, "the host's IPv4 address the endpoint listens on"),
         "port": (True, _port, "a TCP port 1-65535"),
         "scheme": (False, lambda v: v in ("http", "https"), "http or https"),
         "path": (False, _path, "an absolute URL path such as /metrics"),
@@ -79,7 +91,7 @@ KINDS: Dict[str, Dict[str, Tuple[bool, Any, str]]] = {
     # connects to (``tcp``), or with TLS verified against the Edge's CA (``tls``).
     "probe_targets": {
         "name": (True, _name, "a probe name of [a-z0-9_-]"),
-        "address": (True, _address, "the IPv4 address the endpoint listens on (a host's or a VIP)"),
+        "address": (True, is_ipv4_address, "the IPv4 address the endpoint listens on (a host's or a VIP)"),
         "port": (True, _port, "a TCP port 1-65535"),
         "module": (True, lambda v: v in PROBE_MODULES, "one of %s" % ", ".join(PROBE_MODULES)),
         "labels": (False, _labels, "a mapping of label names to text"),
@@ -101,7 +113,25 @@ KINDS: Dict[str, Dict[str, Tuple[bool, Any, str]]] = {
         "name": (True, _sql_name, "a database name of letters, digits and underscores (at most 64)"),
         "user": (True, _sql_name, "an account name of letters, digits and underscores"),
         "password": (True, _password, "a password of at least 12 characters"),
-        "address": (True, _address, "the IPv4 address this host connects from"),
+        "address": (True, is_ipv4_address, "the IPv4 address this host connects from"),
+    },
+    # For the load balancers: this host is a server of the backend ``name``;
+    # every host declaring one name is a server of it and declares it alike.
+    # The private load balancers serve it on their VIPs at ``private_port``;
+    # the public ones on 443, chosen by ALPN (tcp) or by path prefix (http).
+    "lb_backends": {
+        "name": (True, _name, "a backend name of [a-z0-9_-]"),
+        "address": (True, is_ipv4_address, "the IPv4 address this host serves it on"),
+        "port": (True, _port, "a TCP port 1-65535"),
+        "mode": (True, lambda v: v in LB_MODES, "one of %s" % ", ".join(LB_MODES)),
+        "tls": (False, lambda v: isinstance(v, bool),
+                "true when the server speaks TLS (checked against the Edge's CA), else false"),
+        "check_path": (False, _path, "an absolute URL path answering 2xx or 3xx to GET (http mode)"),
+        "balance": (False, lambda v: v in LB_BALANCES, "one of %s" % ", ".join(LB_BALANCES)),
+        "private_port": (False, _port, "the TCP port 1-65535 the private load balancers serve it on"),
+        "public_alpn": (False, lambda v: isinstance(v, str) and bool(_ALPN.match(v)),
+                        "an ALPN protocol id such as xmpp-client (tcp mode)"),
+        "public_paths": (False, _path_prefixes, "a non-empty list of URL path prefixes such as /ws (http mode)"),
     },
 }
 

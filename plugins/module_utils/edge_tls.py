@@ -13,6 +13,7 @@ run on the controller (filters ``tls_ca_host``, ``tls_input_errors`` and
 from __future__ import annotations
 
 import datetime
+import warnings
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 try:
@@ -185,3 +186,86 @@ def certificate_verdict(current_pem: Optional[str], csr_pem: str, ca_pem: str, r
         return {"keep": False, "reason": "expires %s, within the renewal window of %d days"
                 % (not_after.strftime("%Y-%m-%d"), renewal_days)}
     return {"keep": True, "reason": "valid until %s" % not_after.strftime("%Y-%m-%d")}
+
+
+#: Signature hashes a served certificate and its chain may use (the customer's: "signed with SHA-256").
+STRONG_HASHES = ("sha256", "sha384", "sha512")
+_PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+
+
+def _pem_certificates(text: str) -> list:
+    """Every certificate of a PEM bundle that parses (a system bundle may hold one this library refuses)."""
+    certificates = []
+    for block in (text or "").split(_PEM_CERTIFICATE)[1:]:
+        # Old roots with a non-positive serial make cryptography warn: they are skipped quietly if refused.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                certificates.append(_load_certificate(_PEM_CERTIFICATE + block.split("-----END CERTIFICATE-----")[0]
+                                                      + "-----END CERTIFICATE-----\n"))
+            except ValueError:
+                continue
+    return certificates
+
+
+def served_certificate_errors(field: str, chain_pem: str, key_pem: str, names: Sequence[str], roots_pem: str,
+                              renewal_days: int = 30, now: Optional[datetime.datetime] = None) -> List[str]:
+    """Problems of a certificate the customer gives for the Edge's public name, checked before it is used.
+
+    ``chain_pem`` is the certificate, then its intermediates; ``roots_pem``
+    the roots clients trust (the load balancer's system bundle and any the
+    inventory adds). Checked: the key is the certificate's; every signature
+    in the chain uses SHA-256 or stronger; the chain leads to a trusted root
+    (intermediates given); it covers every name in ``names``; it is valid
+    now and for more than ``renewal_days``. Each problem is one line naming
+    ``field``; the key's text never appears.
+    """
+    if not HAS_CRYPTOGRAPHY:  # pragma: no cover - ansible-core depends on cryptography
+        return ["%s: the controller's Python lacks the cryptography library needed to check it" % field]
+    from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+    chain = _pem_certificates(chain_pem)
+    if not chain:
+        return ["%s: expected the certificate, then its intermediates, in PEM (-----BEGIN CERTIFICATE-----)" % field]
+    leaf, intermediates = chain[0], chain[1:]
+    errors = []
+    try:
+        key = serialization.load_pem_private_key((key_pem or "").encode(), password=None)
+    except (ValueError, TypeError):
+        errors.append("%s: its private key is not an unencrypted PEM private key" % field)
+    else:
+        if _public_bytes(key.public_key()) != _public_bytes(leaf.public_key()):
+            errors.append("%s: the private key given is not this certificate's key" % field)
+    for position, certificate in enumerate(chain):
+        algorithm = certificate.signature_hash_algorithm
+        if algorithm is not None and algorithm.name not in STRONG_HASHES:
+            errors.append("%s: %s is signed with %s, not SHA-256 or stronger"
+                          % (field, "the certificate" if position == 0 else "intermediate %d" % position,
+                             algorithm.name.upper()))
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    not_before, not_after = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    if not_after <= now:
+        errors.append("%s: expired on %s" % (field, not_after.strftime("%Y-%m-%d")))
+    elif not_after - now <= datetime.timedelta(days=renewal_days):
+        errors.append("%s: expires on %s, within %d days: renew it first"
+                      % (field, not_after.strftime("%Y-%m-%d"), renewal_days))
+    elif not_before > now:
+        errors.append("%s: not valid before %s" % (field, not_before.strftime("%Y-%m-%d")))
+    roots = _pem_certificates(roots_pem)
+    if not roots:
+        return errors + ["%s: no trusted root to check the chain against" % field]
+    # The chain and the names are checked at a time the certificate is valid, so that an expired
+    # certificate is reported once, as expired.
+    moment = min(max(now, not_before), not_after - datetime.timedelta(seconds=1))
+    verifier_policy = PolicyBuilder().store(Store(roots)).time(moment)
+    for name in names:
+        try:
+            verifier_policy.build_server_verifier(x509.DNSName(name)).verify(leaf, intermediates)
+        except VerificationError as error:
+            text = str(error).split(" (encountered processing", maxsplit=1)[0]
+            if "subjectAltName" in text:
+                errors.append("%s: does not cover %s (%s)" % (field, name, text))
+            else:
+                errors.append("%s: no complete chain to a trusted root for %s (%s): give the intermediates "
+                              "after the certificate" % (field, name, text))
+    return errors

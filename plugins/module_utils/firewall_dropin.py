@@ -27,7 +27,10 @@ _INTERFACE = re.compile(r"^[A-Za-z0-9_.:@+-]{1,15}$")
 # nftables ends a comment at its closing quote; a role's comment is plain text.
 _COMMENT = re.compile(r'^[^"\\\n]{1,128}$')
 _RULE_KEYS = {"port", "ports", "proto", "sources", "iifname", "comment"}
-_PROTOCOLS = ("tcp", "udp")
+_PROTOCOLS = ("tcp", "udp", "vrrp")
+# Protocols without ports (a rule for one gives none), by number: nft
+# resolves names through /etc/protocols, which a minimal Debian lacks.
+_PORTLESS = {"vrrp": 112}
 
 
 class FirewallDropinError(ValueError):
@@ -72,9 +75,16 @@ def _rule_line(index: int, rule: object, name: str, problems: List[str]) -> str:
     unknown = sorted(set(rule) - _RULE_KEYS)
     if unknown:
         problems.append("%s: unknown key(s) %s (known: %s)" % (where, ", ".join(unknown), ", ".join(sorted(_RULE_KEYS))))
-    if ("port" in rule) == ("ports" in rule):
-        problems.append("%s: give port or ports, not %s" % (where, "both" if "port" in rule else "neither"))
+    proto = rule.get("proto", "tcp")
+    if proto not in _PROTOCOLS:
+        problems.append("%s: proto %r is not one of %s" % (where, proto, ", ".join(_PROTOCOLS)))
+    if proto in _PORTLESS:
+        if "port" in rule or "ports" in rule:
+            problems.append("%s: proto %s has no ports; give neither port nor ports" % (where, proto))
         raw_ports: Sequence[Any] = []
+    elif ("port" in rule) == ("ports" in rule):
+        problems.append("%s: give port or ports, not %s" % (where, "both" if "port" in rule else "neither"))
+        raw_ports = []
     else:
         raw_ports = [rule["port"]] if "port" in rule else rule["ports"]
         if isinstance(raw_ports, (str, bytes)) or not isinstance(raw_ports, Sequence) or not raw_ports:
@@ -87,9 +97,6 @@ def _rule_line(index: int, rule: object, name: str, problems: List[str]) -> str:
             problems.append("%s: %r is not a port (1-65535)" % (where, raw))
         elif port not in ports:
             ports.append(port)
-    proto = rule.get("proto", "tcp")
-    if proto not in _PROTOCOLS:
-        problems.append("%s: proto %r is not one of %s" % (where, proto, ", ".join(_PROTOCOLS)))
     raw_sources = rule.get("sources") or []
     if isinstance(raw_sources, str) or not isinstance(raw_sources, Sequence):
         problems.append("%s: sources must be a list of IPv4 networks, got %r" % (where, raw_sources))
@@ -112,7 +119,10 @@ def _rule_line(index: int, rule: object, name: str, problems: List[str]) -> str:
         words.append('iifname "%s"' % iifname)
     if sources:
         words.append("ip saddr { %s }" % ", ".join(sources))
-    words.append("%s dport { %s }" % (proto, ", ".join(str(port) for port in ports)))
+    if proto in _PORTLESS:
+        words.append("ip protocol %d" % _PORTLESS[proto])
+    else:
+        words.append("%s dport { %s }" % (proto, ", ".join(str(port) for port in ports)))
     words.append('accept comment "%s"' % comment)
     return " ".join(words)
 

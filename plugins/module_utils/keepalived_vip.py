@@ -25,7 +25,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_]{1,32}$")
 _FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _INTERFACE = re.compile(r"^[A-Za-z0-9_.:@+-]{1,15}$")
 _PATH = re.compile(r"^/[A-Za-z0-9_./+-]+$")
-_INSTANCE_KEYS = {"name", "router_id", "interface", "address", "unicast_src", "unicast_peers"}
+_INSTANCE_KEYS = {"name", "router_id", "interface", "address", "unicast_src", "unicast_peers", "priority"}
 _TRACK_KEYS = {"name", "script", "interval", "fall", "rise", "weight"}
 
 
@@ -58,8 +58,8 @@ def _address(value: object):
 def _instance(index: int, instance: object, problems: List[str], seen_names: set, seen_ids: dict) -> dict:
     where = "instance %d" % (index + 1)
     if not isinstance(instance, Mapping):
-        problems.append("%s: expected a mapping {name, router_id, interface, address, unicast_src, unicast_peers}, got %r"
-                        % (where, instance))
+        problems.append("%s: expected a mapping {name, router_id, interface, address, unicast_src, unicast_peers,"
+                        " priority}, got %r" % (where, instance))
         return {}
     unknown = sorted(set(instance) - _INSTANCE_KEYS)
     if unknown:
@@ -106,8 +106,15 @@ def _instance(index: int, instance: object, problems: List[str], seen_names: set
         problems.append("%s: unicast_src %r is not an IPv4 address (unicast peers need this host's own)" % (where, source))
     if vip is not None and str(vip.ip) in peer_addresses + ([str(_address(source))] if _address(source) else []):
         problems.append("%s: the virtual address %s is a member's own address" % (where, vip.ip))
+    # A member may rank differently in each instance (M/M: each VIP at home on another member).
+    priority = None
+    if "priority" in instance:
+        priority = _whole(instance["priority"], 1, 254)
+        if priority is None:
+            problems.append("%s: priority %r is not a VRRP priority (1-254)" % (where, instance["priority"]))
     return {"name": name, "router_id": router_id, "interface": interface, "address": str(vip) if vip else "",
-            "unicast_src": str(_address(source)) if peer_addresses else "", "unicast_peers": peer_addresses}
+            "unicast_src": str(_address(source)) if peer_addresses else "", "unicast_peers": peer_addresses,
+            "priority": priority}
 
 
 def _track_script(index: int, track: object, problems: List[str]) -> dict:
@@ -138,7 +145,8 @@ def _track_script(index: int, track: object, problems: List[str]) -> dict:
 
 
 def render_instances(name: object, instances: object, priority: object, advert_interval: object = 1,
-                     preempt: bool = False, sync_group: str = "", notify: str = "", track_scripts: object = None) -> str:
+                     preempt: bool = False, sync_group: str = "", notify: str = "", track_scripts: object = None,
+                     preempt_delay: object = 0) -> str:
     """The text of ``/etc/keepalived/conf.d/<name>.conf``; raises VipError listing every problem."""
     problems: List[str] = []
     if not (isinstance(name, str) and _FILE_NAME.match(name)):
@@ -152,6 +160,11 @@ def render_instances(name: object, instances: object, priority: object, advert_i
     interval = _whole(advert_interval, 1, 255)
     if interval is None:
         problems.append("advert_interval %r is not a whole number of seconds (1-255)" % (advert_interval,))
+    delay = _whole(preempt_delay, 0, 1000)
+    if delay is None:
+        problems.append("preempt_delay %r is not a whole number of seconds (0-1000)" % (preempt_delay,))
+    elif delay and not preempt:
+        problems.append("preempt_delay %d needs preempt" % delay)
     if sync_group and not (isinstance(sync_group, str) and _NAME.match(sync_group)):
         problems.append("sync_group %r must be 1-32 of [A-Za-z0-9_]" % (sync_group,))
     if notify and not (isinstance(notify, str) and _PATH.match(notify)):
@@ -181,10 +194,13 @@ def render_instances(name: object, instances: object, priority: object, advert_i
                   "    state BACKUP",
                   "    interface %s" % instance["interface"],
                   "    virtual_router_id %d" % instance["router_id"],
-                  "    priority %d" % level,
+                  "    priority %d" % (instance["priority"] or level),
                   "    advert_int %d" % interval]
         if not preempt:
             lines.append("    nopreempt")
+        elif delay:
+            lines.append("    # A returning member waits this long before taking its address back.")
+            lines.append("    preempt_delay %d" % delay)
         if instance["unicast_peers"]:
             lines += ["    unicast_src_ip %s" % instance["unicast_src"], "    unicast_peer {"]
             lines += ["        %s" % peer for peer in instance["unicast_peers"]]
@@ -200,3 +216,16 @@ def render_instances(name: object, instances: object, priority: object, advert_i
         lines += ["        %s" % instance["name"] for instance in rendered]
         lines += ["    }", "}", ""]
     return "\n".join(lines)
+
+
+def interface_with_address(facts: Mapping, address: object) -> str:
+    """The interface whose primary IPv4 address is ``address``, from a host's facts; empty when none.
+
+    A VIP moves on the interface that carries the member's own address on
+    that network.
+    """
+    for name in facts.get("interfaces") or []:
+        interface = facts.get(str(name).replace("-", "_").replace(".", "_"))
+        if isinstance(interface, Mapping) and (interface.get("ipv4") or {}).get("address") == address:
+            return interface.get("device") or str(name)
+    return ""

@@ -13,18 +13,16 @@ import json
 import shlex
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
-from conftest import INPUT_REFUSAL, secret, wait_for
+from conftest import INPUT_REFUSAL, XMPP_CLIENT, install_xmpp_client, run_xmpp_client, secret, wait_for, xmpp_account
 
 DB, XMPP1, XMPP2, CLIENT = "xmpp-db", "xmpp1", "xmpp2", "xmpp-client"
 ADDRESS = {XMPP1: "10.20.13.21", XMPP2: "10.20.13.22"}
 DOMAIN = "lab.rainbow-edge.test"
 CA = "/etc/lab-xmpp/ca.crt"
-CLIENT_SCRIPT = "/usr/local/lib/lab-xmpp-client.py"
-CLIENT_BIN = f"/usr/bin/python3 {CLIENT_SCRIPT}"
+CLIENT_BIN = f"/usr/bin/python3 {XMPP_CLIENT}"
 NODES = {f"ejabberd@{address}" for address in ADDRESS.values()}
 
 
@@ -32,23 +30,17 @@ NODES = {f"ejabberd@{address}" for address in ADDRESS.values()}
 def client(lab):
     """xmpp-client with the test client and the Edge's CA (copied from an XMPP server)."""
     probe = lab.host(CLIENT)
-    script = (Path(__file__).resolve().parents[1] / "xmpp_client.py").read_text()
-    probe.check_output(f"printf '%s' {shlex.quote(script)} > {CLIENT_SCRIPT}")
+    install_xmpp_client(probe)
     ca = lab.host(XMPP1).check_output("cat /etc/ejabberd/tls/ca.crt")
     probe.check_output(f"mkdir -p /etc/lab-xmpp && printf '%s\\n' {shlex.quote(ca)} > {CA}")
     return probe
 
 
 def _account(lab, user: str) -> str:
-    """A fresh account on the Edge's domain (made with ejabberdctl, as the application's provisioning does); its password."""
-    password = uuid.uuid4().hex
-    lab.host(XMPP1).check_output(f"ejabberdctl register {user} {DOMAIN} {password}")
-    return password
+    return xmpp_account(lab, XMPP1, user, DOMAIN)
 
 
-def _run_client(client, command: str, env: dict, timeout: int = 90):
-    variables = " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
-    return client.run(f"{variables} timeout {timeout} {CLIENT_BIN} {command}")
+_run_client = run_xmpp_client
 
 
 def test_both_servers_are_one_cluster(lab):
@@ -88,6 +80,8 @@ def test_a_web_client_logs_in_over_websocket_and_bosh_and_the_web_admin_ask_for_
     assert result.rc == 0, result.stdout + result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert "SCRAM-SHA-1" in outcome["bosh_mechanisms"], outcome
+    # The path the role declares as its load-balancer health check answers.
+    assert 200 <= outcome["bosh_get_status"] < 400, outcome
     assert outcome["admin_status"] == 401, outcome
     # Frank, logging in later on xmpp2, finds it in his archive.
     archived = _run_client(client, f"archive {CA} {frank}@{DOMAIN} {ADDRESS[XMPP2]}:5222:starttls {erin}@{DOMAIN}",

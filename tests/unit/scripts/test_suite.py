@@ -35,7 +35,8 @@ SCENARIOS = sorted(name for name in suite.load_scenarios(ROOT) if suite.VARIANT 
 ROLES_READ = {
     "common": {"shared", "common"},
     # Its tests run playbooks/check_inputs.yml, which reaches the roles of its loop.
-    "preflight": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift"},
+    "preflight": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb",
+                  "swift"},
     "gatekeeper": {"shared", "common", "gatekeeper"},
     "encrypted_volume": {"shared", "common", "encrypted_volume"},
     "mariadb": {"shared", "common", "mariadb"},
@@ -44,19 +45,25 @@ ROLES_READ = {
     "swift": {"shared", "common", "swift"},
     "demo": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp"},
     # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations.
-    "metrics": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "metrics"},
+    "metrics": {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb", "swift",
+                "metrics"},
     # playbooks/logs.yml too, then the receiver and every host's shipping.
-    "logs": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "logs",
+    "logs": {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb", "swift", "logs",
              "log_shipping"},
     # playbooks/backup.yml too, then the backup host and its clients.
-    "backup": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "backup",
+    "backup": {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb", "swift", "backup",
                "backup_client"},
-    "backup_mariadb": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "backup",
-                       "backup_client"},
-    "backup_swift": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "backup",
-                     "backup_client"},
+    "backup_mariadb": {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb", "swift",
+                       "backup", "backup_client"},
+    "backup_swift": {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb", "swift",
+                     "backup", "backup_client"},
     # playbooks/xmpp.yml too, then the MariaDB servers (its database) and the XMPP servers.
     "xmpp": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp"},
+    # Its prepare converges playbooks/xmpp.yml; then playbooks/private_lb.yml.
+    "private_lb": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp",
+                   "private_lb"},
+    "public_lb": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp",
+                  "public_lb"},
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -77,6 +84,8 @@ PLAYBOOKS_READ = {
     "backup_swift": {"backup", "check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "swift",
                      "backup_restore_swift"},
     "xmpp": {"check_inputs", "tasks/check_role_inputs", "mariadb"},
+    "private_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
+    "public_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -85,6 +94,7 @@ MARIADB_READERS = {s for s, roles in ROLES_READ.items() if "mariadb" in roles}
 VOLUME_READERS = {s for s, roles in ROLES_READ.items() if "encrypted_volume" in roles}
 SWIFT_READERS = {s for s, roles in ROLES_READ.items() if "swift" in roles}
 GATEKEEPER_READERS = {s for s, roles in ROLES_READ.items() if "gatekeeper" in roles}
+XMPP_READERS = {s for s, roles in ROLES_READ.items() if "xmpp" in roles}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
@@ -155,12 +165,21 @@ PLUGINS_READ = {
     # The logs tier's decisions.
     "plugins/module_utils/logs_config.py": {"logs"},
     # Input coercion of the sizing preflight, and the predicates the tiers' input checks share.
-    "plugins/module_utils/edge_inputs.py": PREFLIGHT_PLUGINS | {
-        "logs", "metrics", "backup", "backup_mariadb", "backup_swift", "xmpp", "demo"},
-    # The XMPP tier's decisions.
-    **{path: {"xmpp", "demo"} for path in (
+    # (edge_contributions reads it: every scenario.)
+    "plugins/module_utils/edge_inputs.py": set(SCENARIOS),
+    # The XMPP tier's decisions (check_inputs.yml checks its inputs).
+    **{path: XMPP_READERS for path in (
         "plugins/module_utils/xmpp_config.py", "plugins/filter/xmpp_config.py", "plugins/filter/xmpp_input_errors.yml",
         "plugins/filter/xmpp_cluster.yml", "plugins/filter/xmpp_ejabberd_config.yml")},
+    # The load balancers' decisions; each role's own filters by their names.
+    **{path: {"private_lb", "public_lb"} for path in (
+        "plugins/module_utils/load_balancer.py", "plugins/filter/load_balancer.py", "plugins/filter/lb_backends.yml",
+        "plugins/filter/lb_vrrp_instances.yml", "plugins/filter/interface_with_address.yml")},
+    **{path: {"private_lb"} for path in (
+        "plugins/filter/private_lb_input_errors.yml", "plugins/filter/private_lb_probe_targets.yml")},
+    **{path: {"public_lb"} for path in (
+        "plugins/filter/public_lb_input_errors.yml", "plugins/filter/lb_vip_probe_targets.yml",
+        "plugins/filter/tls_served_certificate_errors.yml")},
     **{path: {"logs"} for path in (
         "plugins/filter/logs_config.py", "plugins/filter/logs_input_errors.yml",
         "plugins/filter/log_shipping_input_errors.yml", "plugins/filter/logs_host_names.yml",

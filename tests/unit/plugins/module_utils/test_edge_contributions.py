@@ -43,7 +43,7 @@ def test_every_problem_of_a_declaration_is_named():
         "common_provides.scrape_targets[0].scheme: expected http or https; got 'ftp'",
         "common_provides.scrape_targets[1]: expected a mapping, got 'x'",
         "common_provides.log_files: expected a list, got {'name': 'a'}",
-        "common_provides: unknown kind 'dns_records' (known: backup_sources, log_files, mariadb_databases, probe_targets, scrape_targets)",
+        "common_provides: unknown kind 'dns_records' (known: backup_sources, lb_backends, log_files, mariadb_databases, probe_targets, scrape_targets)",
     ]
     assert provides_errors({}, "common") == [] and provides_errors(None, "common") == []
     assert provides_errors({"backup_sources": [{"name": "etc", "paths": []}]}, "gatekeeper") == [
@@ -84,3 +84,31 @@ def test_a_probe_target_names_its_module_and_an_address():
     ]
     assert provides_errors({"probe_targets": [{"name": "api", "address": "10.20.0.11", "port": 8443,
                                                "module": "tls"}]}, "gatekeeper") == []
+
+
+def test_a_load_balancer_backend_names_how_it_is_reached_and_routed():
+    xmpp_http = {"name": "xmpp-http", "address": "10.20.0.41", "port": 5443, "mode": "http", "tls": True,
+                 "check_path": "/bosh", "balance": "leastconn", "private_port": 5443, "public_paths": ["/ws", "/bosh"]}
+    xmpp_tls = {"name": "xmpp-c2s-tls", "address": "10.20.0.41", "port": 5223, "mode": "tcp", "tls": True,
+                "public_alpn": "xmpp-client"}
+    assert provides_errors({"lb_backends": [xmpp_http, xmpp_tls]}, "xmpp") == []
+    assert provides_errors({"lb_backends": [
+        {"name": "api", "address": "10.20.0.51", "port": 8080, "mode": "udp", "tls": "yes", "check_path": "health",
+         "balance": "random", "private_port": 0, "public_alpn": "XMPP client", "public_paths": ["/api v1"]},
+        {"name": "api", "address": "10.20.0.51", "port": 8080, "mode": "http", "public_paths": []},
+    ]}, "api") == [
+        "api_provides.lb_backends[0].mode: expected one of tcp, http; got 'udp'",
+        "api_provides.lb_backends[0].tls: expected true when the server speaks TLS (checked against the Edge's CA), "
+        "else false; got 'yes'",
+        "api_provides.lb_backends[0].check_path: expected an absolute URL path answering 2xx or 3xx to GET "
+        "(http mode); got 'health'",
+        "api_provides.lb_backends[0].balance: expected one of roundrobin, leastconn, source; got 'random'",
+        "api_provides.lb_backends[0].private_port: expected the TCP port 1-65535 the private load balancers serve "
+        "it on; got 0",
+        "api_provides.lb_backends[0].public_alpn: expected an ALPN protocol id such as xmpp-client (tcp mode); "
+        "got 'XMPP client'",
+        "api_provides.lb_backends[0].public_paths: expected a non-empty list of URL path prefixes such as /ws "
+        "(http mode); got ['/api v1']",
+        "api_provides.lb_backends[1].public_paths: expected a non-empty list of URL path prefixes such as /ws "
+        "(http mode); got []",
+    ]

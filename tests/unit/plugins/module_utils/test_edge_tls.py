@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ansible_collections.rainbow.edge.plugins.filter.edge_tls import tls_ca_host, tls_certificate_verdict, tls_input_errors
+from ansible_collections.rainbow.edge.plugins.filter.edge_tls import (
+    tls_ca_host, tls_certificate_verdict, tls_input_errors, tls_served_certificate_errors)
 
 NOW = datetime.datetime(2026, 12, 3, tzinfo=datetime.timezone.utc)
 GOOD = {"edge_tls_ca_host": "", "edge_tls_certificate_days": 397, "edge_tls_renewal_days": 30, "edge_tls_ca_days": 3650,
@@ -149,3 +150,71 @@ def test_a_ca_given_by_the_inventory_must_be_a_ca_with_its_key(edge):
     assert all("not a key" not in error for error in errors)
     assert tls_input_errors(dict(given, edge_tls_ca_certificate="junk"), []) == [
         "edge_tls_ca_certificate: expected one PEM certificate (-----BEGIN CERTIFICATE-----)"]
+
+
+def _public_chain(leaf_days=90, leaf_start=NOW - datetime.timedelta(days=1), names=("*.example.test",),
+                  leaf_hash=None):
+    """A root, an intermediate and a wildcard leaf as a public CA issues them (web PKI profile)."""
+    root_key, intermediate_key, leaf_key = (ec.generate_private_key(ec.SECP256R1()) for _key in range(3))
+
+    def certificate(subject, issuer, issuer_key, key, ca, start, days, algorithm=hashes.SHA256()):
+        builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=days))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                                  critical=False))
+        if ca:
+            builder = (builder.add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False),
+                                             critical=True)
+                       .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+        else:
+            builder = (builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]),
+                                             critical=False)
+                       .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
+        return builder.sign(issuer_key, algorithm)
+
+    long_ago = NOW - datetime.timedelta(days=365)
+    root = certificate("Root", "Root", root_key, root_key, True, long_ago, 3650)
+    intermediate = certificate("Intermediate", "Root", root_key, intermediate_key, True, long_ago, 1825)
+    leaf = certificate(names[0], "Intermediate", intermediate_key, leaf_key, False, leaf_start, leaf_days,
+                       leaf_hash or hashes.SHA256())
+    return {"root": _pem(root), "intermediate": _pem(intermediate), "leaf": _pem(leaf), "key": _key_pem(leaf_key),
+            "other_key": _key_pem(intermediate_key)}
+
+
+def _served(chain, key, names=("edge1.example.test",), roots=None, now=NOW):
+    from ansible_collections.rainbow.edge.plugins.module_utils.edge_tls import served_certificate_errors
+    return served_certificate_errors("public_lb_certificate", chain, key, list(names), roots, now=now)
+
+
+def test_a_customer_wildcard_with_its_chain_and_key_is_served():
+    given = _public_chain()
+    assert _served(given["leaf"] + given["intermediate"], given["key"], roots=given["root"]) == []
+    # The filter reads the same way (the current time: the chain above is valid around now too).
+    assert tls_served_certificate_errors(given["leaf"] + given["intermediate"], "public_lb_certificate",
+                                         given["key"], ["edge1.example.test"], given["root"]) == []
+
+
+def test_a_customer_certificate_is_refused_with_every_problem_and_never_its_key():
+    given = _public_chain()
+    errors = _served(given["leaf"], given["other_key"], names=["edge1.example.test", "edge.other.test"],
+                     roots=given["root"])
+    assert errors[0] == "public_lb_certificate: the private key given is not this certificate's key"
+    assert errors[1].startswith("public_lb_certificate: no complete chain to a trusted root for edge1.example.test")
+    assert errors[1].endswith("give the intermediates after the certificate")
+    assert errors[2].startswith("public_lb_certificate: does not cover edge.other.test")
+    assert len(errors) == 3 and "PRIVATE KEY" not in " ".join(errors)
+    expired = _public_chain(leaf_days=30, leaf_start=NOW - datetime.timedelta(days=40))
+    assert _served(expired["leaf"] + expired["intermediate"], expired["key"], roots=expired["root"]) == [
+        "public_lb_certificate: expired on 2026-11-23"]
+    soon = _public_chain(leaf_days=20)
+    assert _served(soon["leaf"] + soon["intermediate"], soon["key"], roots=soon["root"]) == [
+        "public_lb_certificate: expires on 2026-12-22, within 30 days: renew it first"]
+    weak = _public_chain(leaf_hash=hashes.SHA224())
+    assert "public_lb_certificate: the certificate is signed with SHA224, not SHA-256 or stronger" in _served(
+        weak["leaf"] + weak["intermediate"], weak["key"], roots=weak["root"])
+    assert _served("not a certificate", given["key"], roots=given["root"]) == [
+        "public_lb_certificate: expected the certificate, then its intermediates, in PEM (-----BEGIN CERTIFICATE-----)"]
+    assert _served(given["leaf"] + given["intermediate"], "", roots=given["root"]) == [
+        "public_lb_certificate: its private key is not an unencrypted PEM private key"]

@@ -42,6 +42,15 @@ def test_rules_become_accept_lines_in_chain_services():
         "}\n")
 
 
+def test_vrrp_adverts_are_accepted_by_protocol_without_ports():
+    text = render_dropin("private_lb", [{"proto": "vrrp", "sources": ["10.20.0.12/32"], "comment": "VRRP"}])
+    assert '\t\tip saddr { 10.20.0.12/32 } ip protocol 112 accept comment "VRRP"\n' in text
+    with pytest.raises(FirewallDropinError) as raised:
+        render_dropin("private_lb", [{"proto": "vrrp", "port": 112}, {"proto": "vrrp", "ports": [1, 2]}])
+    assert raised.value.problems == ["rule 1: proto vrrp has no ports; give neither port nor ports",
+                                     "rule 2: proto vrrp has no ports; give neither port nor ports"]
+
+
 def test_content_is_kept_as_given():
     content = "table ip rainbow_edge_nat {\n}\n\n"
     assert render_dropin("gatekeeper", [], content) == "table ip rainbow_edge_nat {\n}\n"
@@ -60,8 +69,8 @@ def test_every_problem_of_a_request_is_reported_at_once():
     problems = raised.value.problems
     assert problems == [
         "the name must be of [a-z0-9_-], starting with a letter or digit",
+        "rule 1: proto 'sctp' is not one of tcp, udp, vrrp",
         "rule 1: 70000 is not a port (1-65535)",
-        "rule 1: proto 'sctp' is not one of tcp, udp",
         "rule 1: source '10.20.0.1/16' is not an IPv4 network such as 10.20.0.0/16",
         "rule 1: source 'lan' is not an IPv4 network such as 10.20.0.0/16",
         "rule 1: comment 'say \"hi\"' must be 1-128 characters without quotes, backslashes or newlines",

@@ -6,7 +6,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.rainbow.edge.plugins.filter.keepalived_instances import keepalived_instances
-from ansible_collections.rainbow.edge.plugins.module_utils.keepalived_vip import VipError, render_instances
+from ansible_collections.rainbow.edge.plugins.module_utils.keepalived_vip import (
+    VipError, interface_with_address, render_instances)
 
 LAN = {"name": "EDGE_LAN", "router_id": 51, "interface": "br-lan", "address": "10.20.0.1/16",
        "unicast_src": "10.20.0.2", "unicast_peers": ["10.20.0.3"]}
@@ -92,3 +93,37 @@ def test_the_filter_fails_the_task_with_the_whole_list():
         keepalived_instances([], "gatekeeper", 100)
     with pytest.raises(AnsibleFilterError, match=r"sync_group EDGE needs at least two instances"):
         keepalived_instances([LAN], "gatekeeper", 100, sync_group="EDGE")
+
+
+def test_a_returning_member_waits_the_preempt_delay_before_taking_its_address_back():
+    instance = {"name": "PRIVATE_LB_1", "router_id": 61, "interface": "eth0", "address": "10.20.0.60/16"}
+    text = render_instances("private_lb_1", [instance], 150, preempt=True, preempt_delay=30)
+    assert "    preempt_delay 30\n" in text and "nopreempt" not in text
+    assert "preempt_delay" not in render_instances("private_lb_1", [instance], 150, preempt=True)
+    with pytest.raises(VipError) as raised:
+        render_instances("private_lb_1", [instance], 150, preempt_delay=30)
+    assert raised.value.problems == ["preempt_delay 30 needs preempt"]
+    with pytest.raises(VipError) as raised:
+        render_instances("private_lb_1", [instance], 150, preempt=True, preempt_delay=1001)
+    assert raised.value.problems == ["preempt_delay 1001 is not a whole number of seconds (0-1000)"]
+
+
+def test_the_vip_s_interface_is_the_one_carrying_the_member_s_address():
+    facts = {"interfaces": ["lo", "eth0", "br-lan"], "lo": {"device": "lo", "ipv4": {"address": "127.0.0.1"}},
+             "eth0": {"device": "eth0"}, "br_lan": {"device": "br-lan", "ipv4": {"address": "10.20.0.31"}}}
+    assert interface_with_address(facts, "10.20.0.31") == "br-lan"
+    assert interface_with_address(facts, "10.20.0.32") == ""
+    assert interface_with_address({}, "10.20.0.31") == ""
+
+
+def test_a_member_ranks_differently_in_each_instance_of_an_m_m_pair():
+    first = {"name": "PRIVATE_LB_1", "router_id": 61, "interface": "eth0", "address": "10.20.0.71/16", "priority": 150}
+    second = dict(first, name="PRIVATE_LB_2", router_id=62, address="10.20.0.72/16", priority=100)
+    third = {key: value for key, value in second.items() if key != "priority"}
+    third.update(name="OTHER", router_id=63, address="10.20.0.73/16")
+    blocks = render_instances("private_lb", [first, second, third], 120).split("vrrp_instance ")[1:]
+    assert ["    priority 150\n" in blocks[0], "    priority 100\n" in blocks[1], "    priority 120\n" in blocks[2]] == [
+        True, True, True]
+    with pytest.raises(VipError) as raised:
+        render_instances("private_lb", [dict(first, priority=255)], 120)
+    assert raised.value.problems == ["instance PRIVATE_LB_1: priority 255 is not a VRRP priority (1-254)"]

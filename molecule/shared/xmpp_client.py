@@ -1,6 +1,6 @@
 # Copyright: rainbow.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A real XMPP client for the xmpp scenario's tests (slixmpp, Debian's python3-slixmpp).
+"""A real XMPP client for the scenarios' tests (xmpp, private_lb; slixmpp, Debian's python3-slixmpp).
 
 Usage (every connection is TLS verified against the Edge's CA, for the XMPP domain):
   python3 lab-xmpp-client.py converse CA SENDER@DOMAIN HOST:PORT:MODE RECEIVER@DOMAIN HOST:PORT:MODE BODY
@@ -8,10 +8,13 @@ Usage (every connection is TLS verified against the Edge's CA, for the XMPP doma
       the receiver must get it; prints {"received": BODY, "seconds": ...}
   python3 lab-xmpp-client.py archive CA JID HOST:PORT:MODE WITH
       prints the bodies of JID's message archive (XEP-0313) with WITH, oldest first, as JSON
+  python3 lab-xmpp-client.py web CA HOST:PORT JID TO BODY [ADMIN_PORT|none]
+      logs in over WebSocket ($PASSWORD) and sends BODY to TO, opens a BOSH session, GETs /bosh and the
+      web admin; prints {"websocket", "bosh_mechanisms", "bosh_get_status", "admin_status"}
   python3 lab-xmpp-client.py hold CA JID EVENTS HOST:PORT:MODE [HOST:PORT:MODE ...]
       stays logged in; when the server drops the connection, logs in again on the next server of the
       list; appends one JSON line per session to EVENTS ({"event": "online", "server": ..., "at": ...})
-MODE is starttls or tls (direct TLS, XEP-0368). Passwords come from the environment ($PASSWORD for
+MODE is starttls or tls (direct TLS, XEP-0368, with ALPN xmpp-client). Passwords come from the environment ($PASSWORD for
 archive and hold), never from the command line.
 """
 
@@ -46,6 +49,10 @@ class Client(slixmpp.ClientXMPP):
         self.endpoint = server
         self.endpoint_host, self.endpoint_port, self.direct_tls = host, int(port), mode == "tls"
         self.ca_certs = ca
+        # Direct TLS names its protocol (XEP-0368), as Dino and Conversations do: a load balancer
+        # sharing 443 with HTTPS routes the stream by it.
+        if self.direct_tls:
+            self.ssl_context.set_alpn_protocols(["xmpp-client"])
         self.online = asyncio.Event()
         self.messages: asyncio.Queue = asyncio.Queue()
         self.register_plugin("xep_0030")
@@ -196,7 +203,7 @@ async def websocket_send(context, endpoint: str, jid: str, password: str, to: st
         await socket.send('<close xmlns="%s"/>' % FRAMING)
 
 
-def web(ca: str, endpoint: str, jid: str, to: str, body: str) -> dict:
+def web(ca: str, endpoint: str, jid: str, to: str, body: str, admin_port: str = "5281") -> dict:
     context = ssl.create_default_context(cafile=ca)
     asyncio.get_event_loop().run_until_complete(
         websocket_send(context, endpoint, jid, os.environ["PASSWORD"], to, body))
@@ -207,10 +214,18 @@ def web(ca: str, endpoint: str, jid: str, to: str, body: str) -> dict:
         "xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'/>"
         % (int(time.time()), jid.split("@")[1])), headers={"Content-Type": "text/xml; charset=utf-8"})
     answer = bosh.getresponse().read().decode()
-    admin = http.client.HTTPSConnection(host, 5281, context=context, timeout=15)
-    admin.request("GET", "/admin/")
-    return {"websocket": "sent", "bosh_mechanisms": re.findall(r"<mechanism>([^<]+)</mechanism>", answer),
-            "admin_status": admin.getresponse().status}
+    # The load balancers' health check of the HTTP backend (lb_backends check_path).
+    bosh.request("GET", "/bosh")
+    health = bosh.getresponse()
+    health.read()
+    outcome = {"websocket": "sent", "bosh_mechanisms": re.findall(r"<mechanism>([^<]+)</mechanism>", answer),
+               "bosh_get_status": health.status}
+    # The web admin is on the servers only (no admin port through a load balancer).
+    if admin_port != "none":
+        admin = http.client.HTTPSConnection(host, int(admin_port), context=context, timeout=15)
+        admin.request("GET", "/admin/")
+        outcome["admin_status"] = admin.getresponse().status
+    return outcome
 
 
 def main(argv: list) -> int:
