@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import time
@@ -236,6 +237,16 @@ def vip_holder(lab: Lab, vip: str, members) -> str | None:
     """The member holding ``vip`` now; None when none or, in a handover, two do."""
     holders = [member for member in members if f" {vip}/" in lab.host(member).check_output("ip -o -4 addr show")]
     return holders[0] if len(holders) == 1 else None
+
+
+def haproxy_server_states(metrics: str) -> dict:
+    """{(backend, server): state} from haproxy's Prometheus endpoint (the haproxy_server_status line at 1)."""
+    states = {}
+    for line in metrics.splitlines():
+        if line.startswith("haproxy_server_status{") and line.endswith(" 1"):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
+            states[(labels["proxy"], labels["server"])] = labels["state"]
+    return states
 
 
 def copy_repository_without_its_key(lab: Lab, store: str, target: str, client: str) -> str:

@@ -15,7 +15,7 @@ import posixpath
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import is_int_in, is_ipv4_network, is_on_network
+from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import is_int_in, is_ipv4_network, lan_errors
 
 
 # Shortest passphrase accepted: borg's key derivation does not make up for a guessable one.
@@ -69,14 +69,7 @@ def _swift_account_errors(accounts: Any, auth_url: Any) -> List[str]:
 
 def backup_input_errors(inputs: Mapping[str, Any]) -> List[str]:
     """Every problem of the ``backup`` role's converted inputs, each naming its variable."""
-    errors: List[str] = []
-    lan, address = inputs.get("backup_lan_cidr"), inputs.get("backup_lan_ip")
-    if not is_ipv4_network(lan):
-        errors.append("backup_lan_cidr (default: edge_lan_cidr): expected an IPv4 network in CIDR form such as "
-                      "10.20.0.0/16; got %r" % (lan,))
-    if not is_on_network(address, lan):
-        errors.append("backup_lan_ip (default: edge_lan_ip): expected this host's address on the LAN %s; got %r"
-                      % (lan, address))
+    errors: List[str] = lan_errors("backup", inputs)
     if not is_int_in(inputs.get("backup_ssh_port"), 1024, 65535):
         errors.append("backup_ssh_port: expected a TCP port 1024-65535 (the host's own sshd keeps its port); got %r"
                       % (inputs.get("backup_ssh_port"),))

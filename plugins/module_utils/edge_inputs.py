@@ -195,3 +195,16 @@ def is_on_network(address: Any, network: Any) -> bool:
     """An IPv4 address inside the IPv4 network ``network`` (CIDR form)."""
     return is_ipv4_address(address) and is_ipv4_network(network) and \
         ipaddress.IPv4Address(address) in ipaddress.IPv4Network(network)
+
+
+def lan_errors(role: str, inputs: Any) -> List[str]:
+    """Problems of a role's ``<role>_lan_cidr`` and ``<role>_lan_ip`` (defaults: edge_lan_cidr, edge_lan_ip)."""
+    errors: List[str] = []
+    lan, address = inputs.get(role + "_lan_cidr"), inputs.get(role + "_lan_ip")
+    if not is_ipv4_network(lan):
+        errors.append("%s_lan_cidr (default: edge_lan_cidr): expected an IPv4 network in CIDR form such as "
+                      "10.20.0.0/16; got %r" % (role, lan))
+    if not is_on_network(address, lan):
+        errors.append("%s_lan_ip (default: edge_lan_ip): expected this host's address on the LAN %s; got %r"
+                      % (role, lan, address))
+    return errors

@@ -14,20 +14,13 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Sequence
 
-from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import is_int_in, is_ipv4_network, is_on_network
+from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import is_int_in, is_ipv4_network, lan_errors
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 def _lan_errors(prefix: str, inputs: Mapping[str, Any]) -> List[str]:
-    errors: List[str] = []
-    lan, address = inputs.get(prefix + "_lan_cidr"), inputs.get(prefix + "_lan_ip")
-    if not is_ipv4_network(lan):
-        errors.append("%s_lan_cidr (default: edge_lan_cidr): expected an IPv4 network in CIDR form such as "
-                      "10.20.0.0/16; got %r" % (prefix, lan))
-    if not is_on_network(address, lan):
-        errors.append("%s_lan_ip (default: edge_lan_ip): expected this host's address on the LAN %s; got %r"
-                      % (prefix, lan, address))
+    errors: List[str] = lan_errors(prefix, inputs)
     domain = inputs.get(prefix + "_domain")
     if not isinstance(domain, str) or not _DOMAIN.match(domain):
         errors.append("%s_domain (default: edge_domain): expected the Edge's DNS domain such as edge.example.net "

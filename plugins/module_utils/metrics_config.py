@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_contributions import PROBE_MODULES
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
-    is_int_in, is_ipv4_address, is_ipv4_network, is_on_network,
+    is_int_in, is_ipv4_address, is_ipv4_network, lan_errors,
 )
 
 _LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -43,14 +43,7 @@ class MetricsError(Exception):
 
 def input_errors(inputs: Mapping[str, Any]) -> List[str]:
     """Every problem of the role's converted inputs, each naming its variable."""
-    errors: List[str] = []
-    lan, address = inputs.get("metrics_lan_cidr"), inputs.get("metrics_lan_ip")
-    if not is_ipv4_network(lan):
-        errors.append("metrics_lan_cidr (default: edge_lan_cidr): expected an IPv4 network in CIDR form such as "
-                      "10.20.0.0/16; got %r" % (lan,))
-    if not is_ipv4_address(address) or (is_ipv4_network(lan) and not is_on_network(address, lan)):
-        errors.append("metrics_lan_ip (default: edge_lan_ip): expected this host's address on the LAN %s; got %r"
-                      % (lan, address))
+    errors: List[str] = lan_errors("metrics", inputs)
     ports = ("metrics_port", "metrics_alertmanager_port", "metrics_blackbox_port")
     for name in ports:
         if not is_int_in(inputs.get(name), 1024, 65535):

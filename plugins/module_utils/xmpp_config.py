@@ -13,7 +13,7 @@ import re
 from typing import Any, Dict, List, Mapping, Sequence
 
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
-    is_int_in, is_ipv4_address, is_ipv4_network, is_on_network,
+    is_int_in, is_ipv4_address, is_ipv4_network, lan_errors,
 )
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -50,13 +50,7 @@ def input_errors(inputs: Mapping[str, Any], members: Sequence[str], member_addre
     if not (isinstance(domain, str) and _DNS_NAME.match(domain)):
         errors.append("xmpp_domain (default: edge_domain): expected the Edge's XMPP domain, a lower-case DNS name "
                       "such as edge.example.com; got %r" % (domain,))
-    lan, address = inputs.get("xmpp_lan_cidr"), inputs.get("xmpp_lan_ip")
-    if not is_ipv4_network(lan):
-        errors.append("xmpp_lan_cidr (default: edge_lan_cidr): expected an IPv4 network in CIDR form such as "
-                      "10.20.0.0/16; got %r" % (lan,))
-    if not is_ipv4_address(address) or (is_ipv4_network(lan) and not is_on_network(address, lan)):
-        errors.append("xmpp_lan_ip (default: edge_lan_ip): expected this host's address on the LAN %s; got %r"
-                      % (lan, address))
+    errors += lan_errors("xmpp", inputs)
     for name in _PORTS:
         if not is_int_in(inputs.get(name), 1024, 65535):
             errors.append("%s: expected a TCP port 1024-65535; got %r" % (name, inputs.get(name)))

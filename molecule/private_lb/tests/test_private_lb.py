@@ -12,7 +12,6 @@ http.client), all from Debian through the lab's package cache.
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import time
 import uuid
@@ -20,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (INPUT_REFUSAL, XMPP_CLIENT, install_xmpp_client, run_xmpp_client, vip_holder, wait_for,
-                      xmpp_account)
+from conftest import (INPUT_REFUSAL, XMPP_CLIENT, haproxy_server_states, install_xmpp_client, run_xmpp_client,
+                      vip_holder, wait_for, xmpp_account)
 
 DB, XMPP1, XMPP2, LB1, LB2, CLIENT = "lb-db", "lb-xmpp1", "lb-xmpp2", "lb1", "lb2", "lb-client"
 ADDRESS = {XMPP1: "10.20.14.21", XMPP2: "10.20.14.22", LB1: "10.20.14.31", LB2: "10.20.14.32"}
@@ -55,16 +54,6 @@ def _account(lab, user: str) -> str:
 _xmpp = run_xmpp_client
 
 
-def _server_states(metrics: str) -> dict:
-    """{(backend, server): state} from haproxy's Prometheus endpoint (haproxy_server_status ... 1)."""
-    states = {}
-    for line in metrics.splitlines():
-        if line.startswith("haproxy_server_status{") and line.endswith(" 1"):
-            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
-            states[(labels["proxy"], labels["server"])] = labels["state"]
-    return states
-
-
 def test_each_load_balancer_is_the_home_of_one_vip(lab):
     assert wait_for(lambda: _holder(lab, VIP1) == LB1 and _holder(lab, VIP2) == LB2, timeout=30), \
         (_holder(lab, VIP1), _holder(lab, VIP2))
@@ -73,9 +62,9 @@ def test_each_load_balancer_is_the_home_of_one_vip(lab):
 def test_both_load_balancers_serve_every_declared_server_and_see_it_up(client):
     for lb in (LB1, LB2):
         metrics = client.check_output(f"curl -sf http://{ADDRESS[lb]}:8404/metrics")
-        states = _server_states(metrics)
+        states = haproxy_server_states(metrics)
         expected = {(backend, server): "UP" for backend in BACKENDS for server in (XMPP1, XMPP2)}
-        assert wait_for(lambda: all(_server_states(client.check_output(
+        assert wait_for(lambda: all(haproxy_server_states(client.check_output(
             f"curl -sf http://{ADDRESS[lb]}:8404/metrics")).get(key) == "UP" for key in expected), timeout=20), \
             (lb, states)
 
@@ -219,7 +208,7 @@ def test_a_killed_xmpp_server_s_client_logs_in_again_through_the_vip_with_its_hi
     # Back in the cluster, and up again on both load balancers.
     assert other in (XMPP1, XMPP2)
     for lb in (LB1, LB2):
-        assert wait_for(lambda: all(_server_states(client.check_output(
+        assert wait_for(lambda: all(haproxy_server_states(client.check_output(
             f"curl -sf http://{ADDRESS[lb]}:8404/metrics")).get((backend, first)) == "UP" for backend in BACKENDS),
             timeout=60), lb
 

@@ -32,38 +32,35 @@ SCENARIOS = sorted(name for name in suite.load_scenarios(ROOT) if suite.VARIANT 
 # The roles each scenario's playbooks reach, as a reader of molecule/ and
 # playbooks/ would list them (the demo converges site.yml: every role).
 # Every scenario reads the internal role `shared` through the roles that include it.
+# The roles of playbooks/check_inputs.yml's loop, which every playbook of a
+# tier that reads other tiers' declarations (or its tests) runs first.
+CHECKED = {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "api", "mariadb", "mongodb", "swift"}
 ROLES_READ = {
     "common": {"shared", "common"},
     # Its tests run playbooks/check_inputs.yml, which reaches the roles of its loop.
-    "preflight": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb",
-                  "swift"},
+    "preflight": CHECKED | {"preflight"},
     "gatekeeper": {"shared", "common", "gatekeeper"},
     "encrypted_volume": {"shared", "common", "encrypted_volume"},
     "mariadb": {"shared", "common", "mariadb"},
     "mongodb": {"shared", "common", "mongodb", "encrypted_volume"},
     "mongodb_full": {"shared", "common", "mongodb", "encrypted_volume"},
     "swift": {"shared", "common", "swift"},
-    "demo": {"shared", "common", "preflight", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp"},
+    "demo": CHECKED | {"preflight", "private_lb", "public_lb"},
     # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations.
-    "metrics": {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb", "swift",
-                "metrics"},
+    "metrics": CHECKED | {"metrics"},
     # playbooks/logs.yml too, then the receiver and every host's shipping.
-    "logs": {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb", "swift", "logs",
-             "log_shipping"},
+    "logs": CHECKED | {"logs", "log_shipping"},
     # playbooks/backup.yml too, then the backup host and its clients.
-    "backup": {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb", "swift", "backup",
-               "backup_client"},
-    "backup_mariadb": {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb", "swift",
-                       "backup", "backup_client"},
-    "backup_swift": {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "mariadb", "mongodb", "swift",
-                     "backup", "backup_client"},
+    "backup": CHECKED | {"backup", "backup_client"},
+    "backup_mariadb": CHECKED | {"backup", "backup_client"},
+    "backup_swift": CHECKED | {"backup", "backup_client"},
     # playbooks/xmpp.yml too, then the MariaDB servers (its database) and the XMPP servers.
-    "xmpp": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp"},
+    "xmpp": CHECKED,
     # Its prepare converges playbooks/xmpp.yml; then playbooks/private_lb.yml.
-    "private_lb": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp",
-                   "private_lb"},
-    "public_lb": {"shared", "common", "gatekeeper", "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp",
-                  "public_lb"},
+    "private_lb": CHECKED | {"private_lb"},
+    "public_lb": CHECKED | {"public_lb"},
+    # Its prepare converges playbooks/xmpp.yml and playbooks/private_lb.yml; then playbooks/api.yml.
+    "api": CHECKED | {"private_lb"},
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -73,7 +70,7 @@ PLAYBOOKS_READ = {
     "mongodb_full": {"mongodb"},
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
     "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
-             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp"},
+             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb"},
     "metrics": {"check_inputs", "tasks/check_role_inputs"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
     "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
@@ -86,6 +83,7 @@ PLAYBOOKS_READ = {
     "xmpp": {"check_inputs", "tasks/check_role_inputs", "mariadb"},
     "private_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
     "public_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
+    "api": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb", "private_lb", "api_rolling_restart"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -95,6 +93,8 @@ VOLUME_READERS = {s for s, roles in ROLES_READ.items() if "encrypted_volume" in 
 SWIFT_READERS = {s for s, roles in ROLES_READ.items() if "swift" in roles}
 GATEKEEPER_READERS = {s for s, roles in ROLES_READ.items() if "gatekeeper" in roles}
 XMPP_READERS = {s for s, roles in ROLES_READ.items() if "xmpp" in roles}
+API_READERS = {s for s, roles in ROLES_READ.items() if "api" in roles}
+LB_READERS = {s for s, roles in ROLES_READ.items() if roles & {"private_lb", "public_lb"}}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
@@ -116,8 +116,8 @@ PLUGINS_READ = {
     "plugins/filter/mariadb_contributed_accounts.yml": MARIADB_READERS,
     "plugins/filter/mariadb_key_file_changes.yml": MARIADB_READERS,
     # Other hosts' published inputs, read by mariadb, gatekeeper and the sizing preflight.
-    "plugins/filter/host_values.py": MARIADB_READERS | GATEKEEPER_READERS | PREFLIGHT_PLUGINS,
-    "plugins/filter/host_values.yml": MARIADB_READERS | GATEKEEPER_READERS | PREFLIGHT_PLUGINS,
+    "plugins/filter/host_values.py": MARIADB_READERS | GATEKEEPER_READERS | PREFLIGHT_PLUGINS | API_READERS,
+    "plugins/filter/host_values.yml": MARIADB_READERS | GATEKEEPER_READERS | PREFLIGHT_PLUGINS | API_READERS,
     "plugins/filter/preflight_probes.py": PREFLIGHT_PLUGINS,
     "plugins/filter/preflight_dc_probes.yml": PREFLIGHT_PLUGINS,
     "plugins/filter/preflight_rtt_peers.yml": PREFLIGHT_PLUGINS,
@@ -171,13 +171,17 @@ PLUGINS_READ = {
     **{path: XMPP_READERS for path in (
         "plugins/module_utils/xmpp_config.py", "plugins/filter/xmpp_config.py", "plugins/filter/xmpp_input_errors.yml",
         "plugins/filter/xmpp_cluster.yml", "plugins/filter/xmpp_ejabberd_config.yml")},
+    # The application servers' decisions (check_inputs.yml checks their inputs) and their drain module.
+    **{path: API_READERS for path in (
+        "plugins/module_utils/api_config.py", "plugins/filter/api_config.py", "plugins/filter/api_input_errors.yml",
+        "plugins/filter/api_endpoints.yml", "plugins/modules/haproxy_server.py")},
     # The load balancers' decisions; each role's own filters by their names.
-    **{path: {"private_lb", "public_lb"} for path in (
+    **{path: LB_READERS for path in (
         "plugins/module_utils/load_balancer.py", "plugins/filter/load_balancer.py", "plugins/filter/lb_backends.yml",
         "plugins/filter/lb_vrrp_instances.yml", "plugins/filter/interface_with_address.yml")},
-    **{path: {"private_lb"} for path in (
+    **{path: {s for s in LB_READERS if "private_lb" in ROLES_READ[s]} for path in (
         "plugins/filter/private_lb_input_errors.yml", "plugins/filter/private_lb_probe_targets.yml")},
-    **{path: {"public_lb"} for path in (
+    **{path: {s for s in LB_READERS if "public_lb" in ROLES_READ[s]} for path in (
         "plugins/filter/public_lb_input_errors.yml", "plugins/filter/lb_vip_probe_targets.yml",
         "plugins/filter/tls_served_certificate_errors.yml")},
     **{path: {"logs"} for path in (
