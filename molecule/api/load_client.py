@@ -8,7 +8,8 @@ Usage:
       (GET URL, a new HTTPS connection each, verified against CA); the
       fixture's /api/work lasts at least 1 s and writes to MariaDB, its
       row naming the client "<LOG's name>-w<worker>". One JSON
-      line per request in LOG: {at, took, ok, status, server} or {.., error}.
+      line per request in LOG: {at, took, ok, status, server, id (the row
+      written)} or {.., error}.
   python3 load_client.py websocket CA URL LOG SECONDS
       One WebSocket held open, a message every 0.5 s; when the server closes
       it, the close code is logged and the client connects again. One JSON
@@ -53,9 +54,11 @@ def work(ca: str, url: str, log: str, seconds: float, workers: int) -> int:
                 connection.close()
                 record.update(ok=response.status == 200, status=response.status,
                               server=response.getheader("X-Served-By"))
-                if response.status != 200:
+                if response.status == 200:
+                    record["id"] = json.loads(body)["id"]
+                else:
                     record["body"] = body[:200].decode(errors="replace")
-            except (OSError, http.client.HTTPException) as error:
+            except (OSError, http.client.HTTPException, ValueError, KeyError) as error:
                 record.update(ok=False, error="%s: %s" % (type(error).__name__, error))
             record["took"] = round(time.time() - started, 3)
             _log(out, lock, record)

@@ -150,14 +150,15 @@ def test_a_rolling_restart_under_load_fails_no_request_and_moves_the_websocket(l
     assert not failed, failed[:5]
     # Served by both servers, and by each after its restart.
     assert {record["server"] for record in records} == set(APIS)
-    # Every answered request wrote its row.
-    rows = lab.host(DB).check_output(f"mariadb -N -e \"SELECT COUNT(*) FROM rainbow_api.work WHERE client LIKE '{tag}-w%'\"")
-    assert int(rows) == len(records), (rows, len(records))
-    # The WebSocket: closed by each restarting server with 1001 (going away), open again at once on the other.
+    # Every answered request's row is in MariaDB (a request the stopped loop left unanswered may have one too).
+    rows = set(lab.host(DB).check_output(
+        f"mariadb -N -e \"SELECT id FROM rainbow_api.work WHERE client LIKE '{tag}-w%'\"").split())
+    assert {str(record["id"]) for record in records} <= rows, (len(rows), len(records))
+    # The WebSocket: closed 1001 (going away) by each restarting server that held it, open again at once on the other.
     assert not [event for event in events if event["event"] == "error"], events
-    assert [event["code"] for event in closes] == [1001, 1001], closes
+    assert closes and all(event["code"] == 1001 for event in closes), closes
     opens = [event for event in events if event["event"] == "open"]
-    assert len(opens) == 3, opens
+    assert len(opens) == len(closes) + 1, (opens, closes)
     for before, after in zip(opens, opens[1:]):
         assert before["server"] != after["server"], opens
     for close in closes:
