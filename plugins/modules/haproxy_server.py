@@ -17,7 +17,7 @@ description:
   - V(ready) returns the server to the backend and waits, at most O(timeout) seconds, until haproxy's health
     check sees it up; it fails, naming the check's result, when it does not come up.
   - A load balancer without haproxy's socket, or whose configuration has no such server yet (a first
-    deployment), has nothing to drain: RV(found) is false and nothing changes.
+    deployment), has nothing to drain; RV(found) is false and nothing changes.
 version_added: 0.1.0
 author:
   - Rainbow Edge engineering (@rainbow-edge)

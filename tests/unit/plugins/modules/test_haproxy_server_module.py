@@ -36,9 +36,10 @@ class FakeHaproxy:
 
     def answer(self, line):
         if line == "show stat":
-            rows = ["api,%s,0,%d,%s,%s,%s" % (name, s["scur"], s["status"], s.get("check_status", "L7OK"),
-                                            s.get("last_chk", "HTTP status check returned code <200>"))
-                    for name, s in self.servers.items()]
+            rows = ["api,%s,0,%d,%s,%s,%s" % (name, server["scur"], server["status"],
+                                              server.get("check_status", "L7OK"),
+                                              server.get("last_chk", "HTTP status check returned code <200>"))
+                    for name, server in self.servers.items()]
             for server in self.servers.values():
                 if server["status"] == "DRAIN" and server["scur"] > server.get("stuck", 0):
                     server["scur"] -= 1
