@@ -62,6 +62,8 @@ def work(ca: str, url: str, log: str, seconds: float, workers: int) -> int:
                 record.update(ok=False, error="%s: %s" % (type(error).__name__, error))
             record["took"] = round(time.time() - started, 3)
             _log(out, lock, record)
+            if not record["ok"]:
+                time.sleep(0.1)  # a refused request returns at once: do not flood the log
 
     with open(log, "a", encoding="utf-8") as out:
         threads = [threading.Thread(target=worker, args=(number, out)) for number in range(workers)]
