@@ -107,6 +107,13 @@ def test_each_vip_serves_both_servers_writing_to_mariadb_and_reaching_xmpp(lab, 
     assert row.split() == [work["server"], "status-check"], row
 
 
+def test_the_declared_scrape_target_serves_the_application_s_metrics(client):
+    """What the api role declares for the metrics tier (https://<LAN address>:8443/metrics) answers over verified TLS."""
+    for name in APIS:
+        metrics = client.check_output(f"curl -sf --cacert {CA} https://{ADDRESS[name]}:8443/metrics")
+        assert re.search(r"^rainbow_edge_api_fixture_requests_total \d+$", metrics, re.M), metrics
+
+
 def test_the_lan_reaches_the_application_port_and_nothing_else(lab):
     # 9229: node's inspector, never opened; 3000, 8080: where Node applications often listen.
     found = lab.scan(CLIENT, ADDRESS[API1], "3000,8080,8443,9229")
