@@ -51,7 +51,7 @@ def client(lab):
 
 
 def _get(client, url: str) -> dict:
-    return json.loads(client.check_output(f"curl -sf --cacert {CA} {url}"))
+    return json.loads(client.check_output(f"curl -sf --cacert {CA} {shlex.quote(url)}"))
 
 
 def _both_up(client) -> bool:
