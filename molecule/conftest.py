@@ -209,6 +209,17 @@ def wait_for(check, timeout: float = 30.0, interval: float = 0.5):
         time.sleep(interval)
 
 
+def install_text(host, text: str, target: str) -> None:
+    """Write ``text`` to ``target`` on a lab host (its directory made): a test client's script, or a CA
+    copied from an Edge host so that the client trusts the Edge's certificates."""
+    host.check_output(f"mkdir -p {shlex.quote(str(Path(target).parent))} && printf '%s' {shlex.quote(text)} > {target}")
+
+
+def copy_between_hosts(lab: Lab, source: str, path: str, host, target: str) -> None:
+    """Copy the text file ``path`` of lab host ``source`` to ``target`` on ``host``."""
+    install_text(host, lab.host(source).file(path).content_string, target)
+
+
 # The real XMPP client of the xmpp, private_lb and public_lb scenarios
 # (molecule/shared/xmpp_client.py), run by Debian's python3 on a client host.
 XMPP_CLIENT = "/usr/local/lib/lab-xmpp-client.py"
@@ -216,8 +227,31 @@ XMPP_CLIENT = "/usr/local/lib/lab-xmpp-client.py"
 
 def install_xmpp_client(client) -> None:
     """Copy the XMPP client onto the client host."""
-    script = (Path(__file__).resolve().parent / "shared" / "xmpp_client.py").read_text()
-    client.check_output(f"printf '%s' {shlex.quote(script)} > {XMPP_CLIENT}")
+    install_text(client, (Path(__file__).resolve().parent / "shared" / "xmpp_client.py").read_text(), XMPP_CLIENT)
+
+
+class XmppHold:
+    """A client kept online by the XMPP client's ``hold`` command in a transient unit on the client host,
+    logging in again (in the order given) whenever its server goes; its events read back."""
+
+    UNIT, EVENTS = "lab-xmpp-hold", "/tmp/lab-xmpp-hold.jsonl"
+
+    def __init__(self, client, ca: str, jid: str, password: str, *servers: str) -> None:
+        self.client = client
+        client.run(f"systemctl stop {self.UNIT}; systemctl reset-failed {self.UNIT}")
+        client.check_output(f"rm -f {self.EVENTS}; systemd-run --unit {self.UNIT} --setenv=PASSWORD={password} "
+                            f"/usr/bin/python3 {XMPP_CLIENT} hold {ca} {jid} {self.EVENTS} {' '.join(servers)}")
+
+    def sessions(self) -> list[dict]:
+        """Every event so far: {"event": "online"|..., "server": address:port, "at": epoch s}."""
+        text = self.client.run(f"cat {self.EVENTS}").stdout
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def online_since(self, moment: float) -> list[dict]:
+        return [event for event in self.sessions() if event["event"] == "online" and event["at"] > moment]
+
+    def stop(self) -> None:
+        self.client.run(f"systemctl stop {self.UNIT}")
 
 
 def xmpp_account(lab: Lab, server: str, user: str, domain: str) -> str:

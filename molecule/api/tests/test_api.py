@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import haproxy_server_states, secret, wait_for
+from conftest import copy_between_hosts, haproxy_server_states, install_text, secret, wait_for
 
 DB, XMPP, LB1, LB2, API1, API2, CLIENT = "api-db", "api-xmpp", "api-lb1", "api-lb2", "api1", "api2", "api-client"
 APIS = (API1, API2)
@@ -43,10 +43,8 @@ def _secret_file(name: str) -> str:
 def client(lab):
     """api-client with the load client and the Edge's CA (copied from an application server)."""
     probe = lab.host(CLIENT)
-    loop = (Path(__file__).resolve().parents[1] / "load_client.py").read_text()
-    probe.check_output(f"printf '%s' {shlex.quote(loop)} > {LOAD_CLIENT}")
-    ca = lab.host(API1).check_output("cat /etc/rainbow-edge-api/tls/ca.crt")
-    probe.check_output(f"mkdir -p /etc/lab-api && printf '%s\\n' {shlex.quote(ca)} > {CA}")
+    install_text(probe, (Path(__file__).resolve().parents[1] / "load_client.py").read_text(), LOAD_CLIENT)
+    copy_between_hosts(lab, API1, "/etc/rainbow-edge-api/tls/ca.crt", probe, CA)
     return probe
 
 

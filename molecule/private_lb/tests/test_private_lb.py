@@ -12,15 +12,14 @@ http.client), all from Debian through the lab's package cache.
 from __future__ import annotations
 
 import json
-import shlex
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import (INPUT_REFUSAL, XMPP_CLIENT, haproxy_server_states, install_xmpp_client, run_xmpp_client,
-                      vip_holder, wait_for, xmpp_account)
+from conftest import (INPUT_REFUSAL, XmppHold, copy_between_hosts, haproxy_server_states, install_text,
+                      install_xmpp_client, run_xmpp_client, vip_holder, wait_for, xmpp_account)
 
 DB, XMPP1, XMPP2, LB1, LB2, CLIENT = "lb-db", "lb-xmpp1", "lb-xmpp2", "lb1", "lb2", "lb-client"
 ADDRESS = {XMPP1: "10.20.14.21", XMPP2: "10.20.14.22", LB1: "10.20.14.31", LB2: "10.20.14.32"}
@@ -36,10 +35,8 @@ def client(lab):
     """lb-client with the test clients and the Edge's CA (copied from a load balancer)."""
     probe = lab.host(CLIENT)
     install_xmpp_client(probe)
-    loop = (Path(__file__).resolve().parents[1] / "request_loop.py").read_text()
-    probe.check_output(f"printf '%s' {shlex.quote(loop)} > {REQUEST_LOOP}")
-    ca = lab.host(LB1).check_output("cat /etc/haproxy/tls/ca.pem")
-    probe.check_output(f"mkdir -p /etc/lab-lb && printf '%s\\n' {shlex.quote(ca)} > {CA}")
+    install_text(probe, (Path(__file__).resolve().parents[1] / "request_loop.py").read_text(), REQUEST_LOOP)
+    copy_between_hosts(lab, LB1, "/etc/haproxy/tls/ca.pem", probe, CA)
     return probe
 
 
@@ -171,13 +168,7 @@ def test_a_killed_xmpp_server_s_client_logs_in_again_through_the_vip_with_its_hi
     sent = _xmpp(client, f"converse {CA} {dave}@{DOMAIN} {VIP2}:5223:tls {carol}@{DOMAIN} {VIP1}:5223:tls {before}",
                  {"SENDER_PASSWORD": dave_password, "RECEIVER_PASSWORD": carol_password})
     assert sent.rc == 0, sent.stdout + sent.stderr
-    events = "/tmp/lab-xmpp-hold.jsonl"
-    client.run("systemctl stop lab-xmpp-hold; systemctl reset-failed lab-xmpp-hold")
-    client.check_output(f"rm -f {events}; systemd-run --unit lab-xmpp-hold --setenv=PASSWORD={carol_password} "
-                        f"/usr/bin/python3 {XMPP_CLIENT} hold {CA} {carol}@{DOMAIN} {events} {VIP1}:5223:tls")
-
-    def sessions():
-        return [json.loads(line) for line in client.run(f"cat {events}").stdout.splitlines() if line.strip()]
+    hold = XmppHold(client, CA, f"{carol}@{DOMAIN}", carol_password, f"{VIP1}:5223:tls")
 
     def serving():
         # The cluster lists every session on every node: the session's own line names its node.
@@ -185,7 +176,7 @@ def test_a_killed_xmpp_server_s_client_logs_in_again_through_the_vip_with_its_hi
         found = [server for server in (XMPP1, XMPP2) if f"ejabberd@{ADDRESS[server]}" in sessions]
         return found[0] if len(found) == 1 else None
 
-    assert wait_for(lambda: any(s["event"] == "online" for s in sessions()), timeout=30), sessions()
+    assert wait_for(lambda: hold.online_since(0), timeout=30), hold.sessions()
     first = wait_for(serving, timeout=20)
     assert first, "carol is on no XMPP server"
     other = XMPP2 if first == XMPP1 else XMPP1
@@ -193,9 +184,8 @@ def test_a_killed_xmpp_server_s_client_logs_in_again_through_the_vip_with_its_hi
     try:
         killed = time.time()
         server.check_output("systemctl kill --signal=KILL ejabberd")
-        again = wait_for(lambda: [s for s in sessions() if s["event"] == "online" and s["at"] > killed] or None,
-                         timeout=60)
-        assert again, sessions()
+        again = wait_for(lambda: hold.online_since(killed), timeout=60)
+        assert again, hold.sessions()
         print(f"FIGURE: private_lb xmpp client logged in again through VIP1 {again[0]['at'] - killed:.1f} s after "
               f"ejabberd was killed on {first}")
         archived = _xmpp(client, f"archive {CA} {carol}@{DOMAIN} {VIP2}:5222:starttls {dave}@{DOMAIN}",
@@ -203,7 +193,7 @@ def test_a_killed_xmpp_server_s_client_logs_in_again_through_the_vip_with_its_hi
         assert archived.rc == 0, archived.stdout + archived.stderr
         assert json.loads(archived.stdout.strip().splitlines()[-1]) == [before]
     finally:
-        client.run("systemctl stop lab-xmpp-hold")
+        hold.stop()
         assert wait_for(lambda: server.run("ejabberdctl status").rc == 0, timeout=90)
     # Back in the cluster, and up again on both load balancers.
     assert other in (XMPP1, XMPP2)

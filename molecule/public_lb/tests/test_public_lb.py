@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INPUT_REFUSAL, install_xmpp_client, run_xmpp_client, vip_holder, wait_for, xmpp_account
+from conftest import INPUT_REFUSAL, install_text, install_xmpp_client, run_xmpp_client, vip_holder, wait_for, xmpp_account
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from customer_ca import make_chain  # noqa: E402  (the scenario's fixture CA)
@@ -42,7 +42,7 @@ def client(lab):
     probe = lab.host(CLIENT)
     install_xmpp_client(probe)
     root = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "customer-ca" / "root.pem").read_text()
-    probe.check_output(f"mkdir -p /etc/lab-customer && printf '%s' {shlex.quote(root)} > {ROOT}")
+    install_text(probe, root, ROOT)
     probe.check_output(f"grep -q ' {DOMAIN}$' /etc/hosts || echo '{VIP1} {DOMAIN}' >> /etc/hosts")
     return probe
 

@@ -10,19 +10,17 @@ package cache) and nmap on the LAN.
 from __future__ import annotations
 
 import json
-import shlex
 import time
 import uuid
 
 import pytest
 
-from conftest import XMPP_CLIENT, install_xmpp_client, run_xmpp_client, secret, wait_for, xmpp_account
+from conftest import XmppHold, copy_between_hosts, install_xmpp_client, run_xmpp_client, secret, wait_for, xmpp_account
 
 DB, XMPP1, XMPP2, CLIENT = "xmpp-db", "xmpp1", "xmpp2", "xmpp-client"
 ADDRESS = {XMPP1: "10.20.13.21", XMPP2: "10.20.13.22"}
 DOMAIN = "lab.rainbow-edge.test"
 CA = "/etc/lab-xmpp/ca.crt"
-CLIENT_BIN = f"/usr/bin/python3 {XMPP_CLIENT}"
 NODES = {f"ejabberd@{address}" for address in ADDRESS.values()}
 
 
@@ -31,8 +29,7 @@ def client(lab):
     """xmpp-client with the test client and the Edge's CA (copied from an XMPP server)."""
     probe = lab.host(CLIENT)
     install_xmpp_client(probe)
-    ca = lab.host(XMPP1).check_output("cat /etc/ejabberd/tls/ca.crt")
-    probe.check_output(f"mkdir -p /etc/lab-xmpp && printf '%s\\n' {shlex.quote(ca)} > {CA}")
+    copy_between_hosts(lab, XMPP1, "/etc/ejabberd/tls/ca.crt", probe, CA)
     return probe
 
 
@@ -117,24 +114,16 @@ def test_a_client_of_a_killed_server_logs_in_again_on_the_other_with_its_history
                                f"{carol}@{DOMAIN} {ADDRESS[XMPP1]}:5223:tls {before}",
                        {"SENDER_PASSWORD": dave_password, "RECEIVER_PASSWORD": carol_password})
     assert sent.rc == 0, sent.stdout + sent.stderr
-    events = "/tmp/lab-xmpp-hold.jsonl"
-    client.run("systemctl stop lab-xmpp-hold; systemctl reset-failed lab-xmpp-hold")
-    client.check_output(f"rm -f {events}; systemd-run --unit lab-xmpp-hold --setenv=PASSWORD={carol_password} "
-                        f"{CLIENT_BIN} hold {CA} {carol}@{DOMAIN} {events} "
-                        f"{ADDRESS[XMPP1]}:5223:tls {ADDRESS[XMPP2]}:5223:tls")
-
-    def sessions():
-        text = client.run(f"cat {events}").stdout
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
-    assert wait_for(lambda: any(s["event"] == "online" for s in sessions()), timeout=30), sessions()
-    assert sessions()[0]["server"].startswith(ADDRESS[XMPP1])
+    hold = XmppHold(client, CA, f"{carol}@{DOMAIN}", carol_password,
+                    f"{ADDRESS[XMPP1]}:5223:tls", f"{ADDRESS[XMPP2]}:5223:tls")
+    assert wait_for(lambda: hold.online_since(0), timeout=30), hold.sessions()
+    assert hold.sessions()[0]["server"].startswith(ADDRESS[XMPP1])
     server = lab.host(XMPP1)
     try:
         killed = time.time()
         server.check_output("systemctl kill --signal=KILL ejabberd")
-        again = wait_for(lambda: [s for s in sessions() if s["event"] == "online" and s["at"] > killed] or None,
-                         timeout=60)
-        assert again, sessions()
+        again = wait_for(lambda: hold.online_since(killed), timeout=60)
+        assert again, hold.sessions()
         assert again[0]["server"].startswith(ADDRESS[XMPP2]), again
         print(f"FIGURE: xmpp client logged in again on xmpp2 {again[0]['at'] - killed:.1f} s after ejabberd "
               f"was killed on xmpp1")
@@ -143,7 +132,7 @@ def test_a_client_of_a_killed_server_logs_in_again_on_the_other_with_its_history
         assert archived.rc == 0, archived.stdout + archived.stderr
         assert json.loads(archived.stdout.strip().splitlines()[-1]) == [before]
     finally:
-        client.run("systemctl stop lab-xmpp-hold")
+        hold.stop()
         # systemd restarts it (Restart=on-failure); it is back in the cluster.
         assert wait_for(lambda: server.run("ejabberdctl status").rc == 0, timeout=90)
     listed = lab.host(XMPP2).check_output("ejabberdctl list_cluster")
