@@ -94,7 +94,7 @@ def test_each_vip_serves_both_servers_writing_to_mariadb_and_reaching_xmpp(lab, 
     for vip in (VIP1, VIP2):
         assert wait_for(lambda: _both_up(client), timeout=30)
         seen = set()
-        for _ in range(4):
+        for _request in range(4):
             status = _get(client, f"https://{vip}:8443/api/status")
             seen.add(status["server"])
             assert status["mariadb"]["host"] == DB, status
@@ -179,7 +179,7 @@ def test_a_repository_not_signed_by_the_pinned_key_is_refused_and_its_source_rem
         failures = run.failures()
         name, message = failures[API1]
         assert name.endswith("Refuse the vendor's repository"), run
-        assert f"apt refused the vendor's repository" in str(message) and suite in str(message), message
+        assert "apt refused the vendor's repository" in str(message) and suite in str(message), message
         # Nothing left for other roles' apt runs to trip on; the application kept running.
         assert not lab.host(API1).file(SOURCE).exists
         assert lab.host(API1).service("rainbow-edge-api").is_running
