@@ -208,3 +208,25 @@ def lan_errors(role: str, inputs: Any) -> List[str]:
         errors.append("%s_lan_ip (default: edge_lan_ip): expected this host's address on the LAN %s; got %r"
                       % (role, lan, address))
     return errors
+
+
+def wan_errors(role: str, inputs: Any) -> List[str]:
+    """Problems of a role's ``<role>_wan_cidr`` and ``<role>_wan_ip`` (defaults: edge_wan_cidr, edge_wan_ip)."""
+    errors: List[str] = []
+    wan, address = inputs.get(role + "_wan_cidr"), inputs.get(role + "_wan_ip")
+    if not is_ipv4_network(wan):
+        errors.append("%s_wan_cidr (default: edge_wan_cidr): expected the WAN this host faces as an IPv4 network in "
+                      "CIDR form; got %r" % (role, wan))
+    elif not is_on_network(address, wan):
+        errors.append("%s_wan_ip (default: edge_wan_ip): expected this host's address on the WAN %s; got %r"
+                      % (role, wan, address))
+    return errors
+
+
+def open_files_limit(limits_text: str):
+    """The hard limit of open files in a ``/proc/<pid>/limits`` text (None when unlimited or unread)."""
+    for line in (limits_text or "").splitlines():
+        if line.startswith("Max open files"):
+            fields = line.split()
+            return int(fields[4]) if fields[4].isdigit() else None
+    return None

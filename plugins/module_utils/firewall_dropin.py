@@ -26,6 +26,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _INTERFACE = re.compile(r"^[A-Za-z0-9_.:@+-]{1,15}$")
 # nftables ends a comment at its closing quote; a role's comment is plain text.
 _COMMENT = re.compile(r'^[^"\\\n]{1,128}$')
+_RANGE = re.compile(r"^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$")
 _RULE_KEYS = {"port", "ports", "proto", "sources", "iifname", "comment"}
 _PROTOCOLS = ("tcp", "udp", "vrrp")
 # Protocols without ports (a rule for one gives none), by number: nft
@@ -54,6 +55,19 @@ def _port(value: object) -> int | None:
         value = int(value.strip())
     if isinstance(value, int) and 1 <= value <= 65535:
         return value
+    return None
+
+
+def _port_or_range(value: object) -> str | None:
+    """A port, or a range "first-last" (first below last), as nftables writes it; None when neither."""
+    port = _port(value)
+    if port is not None:
+        return str(port)
+    match = _RANGE.match(value) if isinstance(value, str) else None
+    if match:
+        first, last = _port(match.group(1)), _port(match.group(2))
+        if first is not None and last is not None and first < last:
+            return "%d-%d" % (first, last)
     return None
 
 
@@ -90,11 +104,11 @@ def _rule_line(index: int, rule: object, name: str, problems: List[str]) -> str:
         if isinstance(raw_ports, (str, bytes)) or not isinstance(raw_ports, Sequence) or not raw_ports:
             problems.append("%s: ports must be a non-empty list, got %r" % (where, raw_ports))
             raw_ports = []
-    ports = []
+    ports: List[str] = []
     for raw in raw_ports:
-        port = _port(raw)
+        port = _port_or_range(raw)
         if port is None:
-            problems.append("%s: %r is not a port (1-65535)" % (where, raw))
+            problems.append("%s: %r is not a port (1-65535) or a range of them such as \"49152-65535\"" % (where, raw))
         elif port not in ports:
             ports.append(port)
     raw_sources = rule.get("sources") or []
@@ -122,7 +136,7 @@ def _rule_line(index: int, rule: object, name: str, problems: List[str]) -> str:
     if proto in _PORTLESS:
         words.append("ip protocol %d" % _PORTLESS[proto])
     else:
-        words.append("%s dport { %s }" % (proto, ", ".join(str(port) for port in ports)))
+        words.append("%s dport { %s }" % (proto, ", ".join(ports)))
     words.append('accept comment "%s"' % comment)
     return " ".join(words)
 

@@ -20,7 +20,8 @@ import re
 from typing import Any, Dict, List, Mapping, Sequence
 
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
-    is_int_in, is_ipv4_address, is_ipv4_network, is_on_network)
+    is_int_in, is_ipv4_address, is_ipv4_network, is_on_network, open_files_limit,
+)
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
 
@@ -164,15 +165,6 @@ def private_input_errors(inputs: Mapping[str, Any], members: Sequence[str], memb
         errors.append("no interface of this host carries private_lb_lan_ip %s: set private_lb_interface"
                       % inputs["private_lb_lan_ip"])
     return errors + common_input_errors("private_lb", inputs, members, member_addresses, lan, "LAN", limits_text)
-
-
-def open_files_limit(limits_text: str):
-    """The hard limit of open files in a ``/proc/<pid>/limits`` text (None when unlimited or unread)."""
-    for line in (limits_text or "").splitlines():
-        if line.startswith("Max open files"):
-            fields = line.split()
-            return int(fields[4]) if fields[4].isdigit() else None
-    return None
 
 
 def common_input_errors(role: str, inputs: Mapping[str, Any], members: Sequence[str],

@@ -34,7 +34,7 @@ SCENARIOS = sorted(name for name in suite.load_scenarios(ROOT) if suite.VARIANT 
 # Every scenario reads the internal role `shared` through the roles that include it.
 # The roles of playbooks/check_inputs.yml's loop, which every playbook of a
 # tier that reads other tiers' declarations (or its tests) runs first.
-CHECKED = {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "api", "mariadb", "mongodb", "swift"}
+CHECKED = {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "api", "turn", "mariadb", "mongodb", "swift"}
 ROLES_READ = {
     "common": {"shared", "common"},
     # Its tests run playbooks/check_inputs.yml, which reaches the roles of its loop.
@@ -61,6 +61,8 @@ ROLES_READ = {
     "public_lb": CHECKED | {"public_lb"},
     # Its prepare converges playbooks/xmpp.yml and playbooks/private_lb.yml; then playbooks/api.yml.
     "api": CHECKED | {"private_lb"},
+    # playbooks/turn.yml checks every tier's inputs first.
+    "turn": CHECKED,
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -70,7 +72,7 @@ PLAYBOOKS_READ = {
     "mongodb_full": {"mongodb"},
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
     "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
-             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb"},
+             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn"},
     "metrics": {"check_inputs", "tasks/check_role_inputs"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
     "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
@@ -84,6 +86,7 @@ PLAYBOOKS_READ = {
     "private_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
     "public_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
     "api": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb", "private_lb", "api_rolling_restart"},
+    "turn": {"check_inputs", "tasks/check_role_inputs"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -94,6 +97,7 @@ SWIFT_READERS = {s for s, roles in ROLES_READ.items() if "swift" in roles}
 GATEKEEPER_READERS = {s for s, roles in ROLES_READ.items() if "gatekeeper" in roles}
 XMPP_READERS = {s for s, roles in ROLES_READ.items() if "xmpp" in roles}
 API_READERS = {s for s, roles in ROLES_READ.items() if "api" in roles}
+TURN_READERS = {s for s, roles in ROLES_READ.items() if "turn" in roles}
 LB_READERS = {s for s, roles in ROLES_READ.items() if roles & {"private_lb", "public_lb"}}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
@@ -175,6 +179,10 @@ PLUGINS_READ = {
     **{path: API_READERS for path in (
         "plugins/module_utils/api_config.py", "plugins/filter/api_config.py", "plugins/filter/api_input_errors.yml",
         "plugins/filter/api_endpoints.yml", "plugins/modules/haproxy_server.py")},
+    # The TURN servers' decisions (check_inputs.yml checks their inputs).
+    **{path: TURN_READERS for path in (
+        "plugins/module_utils/turn_config.py", "plugins/filter/turn_config.py", "plugins/filter/turn_input_errors.yml",
+        "plugins/filter/turn_denied_peer_ranges.yml", "plugins/filter/turn_firewall_rules.yml")},
     # The load balancers' decisions; each role's own filters by their names.
     **{path: LB_READERS for path in (
         "plugins/module_utils/load_balancer.py", "plugins/filter/load_balancer.py", "plugins/filter/lb_backends.yml",
@@ -182,8 +190,10 @@ PLUGINS_READ = {
     **{path: {s for s in LB_READERS if "private_lb" in ROLES_READ[s]} for path in (
         "plugins/filter/private_lb_input_errors.yml", "plugins/filter/private_lb_probe_targets.yml")},
     **{path: {s for s in LB_READERS if "public_lb" in ROLES_READ[s]} for path in (
-        "plugins/filter/public_lb_input_errors.yml", "plugins/filter/lb_vip_probe_targets.yml",
-        "plugins/filter/tls_served_certificate_errors.yml")},
+        "plugins/filter/public_lb_input_errors.yml", "plugins/filter/lb_vip_probe_targets.yml")},
+    # The customer's certificate's check: the public load balancers' and the TURN servers'.
+    "plugins/filter/tls_served_certificate_errors.yml":
+        {s for s in LB_READERS if "public_lb" in ROLES_READ[s]} | TURN_READERS,
     **{path: {"logs"} for path in (
         "plugins/filter/logs_config.py", "plugins/filter/logs_input_errors.yml",
         "plugins/filter/log_shipping_input_errors.yml", "plugins/filter/logs_host_names.yml",

@@ -51,6 +51,15 @@ def test_vrrp_adverts_are_accepted_by_protocol_without_ports():
                                      "rule 2: proto vrrp has no ports; give neither port nor ports"]
 
 
+def test_a_port_range_is_written_as_nftables_reads_it_and_a_reversed_one_refused():
+    text = render_dropin("turn", [{"ports": [3478, "49152-65535", " 50000 - 50010 "], "proto": "udp"}])
+    assert '\t\tudp dport { 3478, 49152-65535, 50000-50010 } accept comment "turn"\n' in text
+    with pytest.raises(FirewallDropinError) as raised:
+        render_dropin("turn", [{"ports": ["65535-49152", "5-5", "1-70000", "a-b"]}])
+    assert [problem.split(" is not")[0] for problem in raised.value.problems] == [
+        "rule 1: '65535-49152'", "rule 1: '5-5'", "rule 1: '1-70000'", "rule 1: 'a-b'"]
+
+
 def test_content_is_kept_as_given():
     content = "table ip rainbow_edge_nat {\n}\n\n"
     assert render_dropin("gatekeeper", [], content) == "table ip rainbow_edge_nat {\n}\n"
@@ -70,7 +79,7 @@ def test_every_problem_of_a_request_is_reported_at_once():
     assert problems == [
         "the name must be of [a-z0-9_-], starting with a letter or digit",
         "rule 1: proto 'sctp' is not one of tcp, udp, vrrp",
-        "rule 1: 70000 is not a port (1-65535)",
+        'rule 1: 70000 is not a port (1-65535) or a range of them such as "49152-65535"',
         "rule 1: source '10.20.0.1/16' is not an IPv4 network such as 10.20.0.0/16",
         "rule 1: source 'lan' is not an IPv4 network such as 10.20.0.0/16",
         "rule 1: comment 'say \"hi\"' must be 1-128 characters without quotes, backslashes or newlines",
@@ -79,7 +88,7 @@ def test_every_problem_of_a_request_is_reported_at_once():
         "rule 3: iifname 'an interface name too long' is not an interface name",
         "rule 4: expected a mapping such as {port: 3306, sources: [10.20.0.0/16]}, got '3306'",
         "rule 5: unknown key(s) source (known: comment, iifname, port, ports, proto, sources)",
-        "rule 5: True is not a port (1-65535)",
+        'rule 5: True is not a port (1-65535) or a range of them such as "49152-65535"',
     ]
     assert str(raised.value).startswith('firewall drop-in "Maria DB": the name must be')
 
@@ -98,5 +107,5 @@ def test_rules_or_content_one_of_them(rules, content, expected):
 
 def test_the_filter_fails_the_task_with_the_whole_list():
     assert firewall_dropin([{"port": 22}], "ssh").endswith('tcp dport { 22 } accept comment "ssh"\n\t}\n}\n')
-    with pytest.raises(AnsibleFilterError, match=r'drop-in "ssh": rule 1: 0 is not a port \(1-65535\); rule 2: give port'):
+    with pytest.raises(AnsibleFilterError, match=r'drop-in "ssh": rule 1: 0 is not a port \(1-65535\) or a range of them such as "49152-65535"; rule 2: give port'):
         firewall_dropin([{"port": 0}, {}], "ssh")
