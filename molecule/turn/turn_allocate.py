@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Lab only: a TURN Allocate over UDP (RFC 5766, long-term credentials of RFC 5389), reporting the server's answer.
 
 coturn's turnutils_uclient says only "Cannot complete Allocation" when the
@@ -43,7 +42,7 @@ def message(kind, transaction, attributes, key=None):
 
 
 def parse(data):
-    kind, length, _ = struct.unpack("!HHI", data[:8])
+    kind, length = struct.unpack("!HH", data[:4])
     attributes, offset = {}, 20
     while offset < 20 + length:
         attr, size = struct.unpack("!HH", data[offset:offset + 4])
@@ -84,7 +83,7 @@ def main():
     server, port, username = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     held = []
-    for _ in range(count):
+    for _allocation in range(count):
         result = allocate(server, port, username, os.environ["PASSWORD"])
         held.append(result.pop("socket", None))
         print(json.dumps(result), flush=True)

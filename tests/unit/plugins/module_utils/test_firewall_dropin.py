@@ -107,5 +107,6 @@ def test_rules_or_content_one_of_them(rules, content, expected):
 
 def test_the_filter_fails_the_task_with_the_whole_list():
     assert firewall_dropin([{"port": 22}], "ssh").endswith('tcp dport { 22 } accept comment "ssh"\n\t}\n}\n')
-    with pytest.raises(AnsibleFilterError, match=r'drop-in "ssh": rule 1: 0 is not a port \(1-65535\) or a range of them such as "49152-65535"; rule 2: give port'):
+    with pytest.raises(AnsibleFilterError,
+                       match=r'drop-in "ssh": rule 1: 0 is not a port \(1-65535\) or a range of them such as "49152-65535"; rule 2: give port'):
         firewall_dropin([{"port": 0}, {}], "ssh")
