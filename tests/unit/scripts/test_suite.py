@@ -34,7 +34,8 @@ SCENARIOS = sorted(name for name in suite.load_scenarios(ROOT) if suite.VARIANT 
 # Every scenario reads the internal role `shared` through the roles that include it.
 # The roles of playbooks/check_inputs.yml's loop, which every playbook of a
 # tier that reads other tiers' declarations (or its tests) runs first.
-CHECKED = {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "api", "turn", "mariadb", "mongodb", "swift"}
+CHECKED = {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "api", "turn", "mail", "mariadb", "mongodb",
+           "swift"}
 ROLES_READ = {
     "common": {"shared", "common"},
     # Its tests run playbooks/check_inputs.yml, which reaches the roles of its loop.
@@ -63,6 +64,7 @@ ROLES_READ = {
     "api": CHECKED | {"private_lb"},
     # playbooks/turn.yml checks every tier's inputs first.
     "turn": CHECKED,
+    "mail": CHECKED,
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -72,7 +74,7 @@ PLAYBOOKS_READ = {
     "mongodb_full": {"mongodb"},
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
     "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
-             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn"},
+             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "mail"},
     "metrics": {"check_inputs", "tasks/check_role_inputs"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
     "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
@@ -87,6 +89,7 @@ PLAYBOOKS_READ = {
     "public_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
     "api": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb", "private_lb", "api_rolling_restart"},
     "turn": {"check_inputs", "tasks/check_role_inputs"},
+    "mail": {"check_inputs", "tasks/check_role_inputs"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -98,6 +101,7 @@ GATEKEEPER_READERS = {s for s, roles in ROLES_READ.items() if "gatekeeper" in ro
 XMPP_READERS = {s for s, roles in ROLES_READ.items() if "xmpp" in roles}
 API_READERS = {s for s, roles in ROLES_READ.items() if "api" in roles}
 TURN_READERS = {s for s, roles in ROLES_READ.items() if "turn" in roles}
+MAIL_READERS = {s for s, roles in ROLES_READ.items() if "mail" in roles}
 LB_READERS = {s for s, roles in ROLES_READ.items() if roles & {"private_lb", "public_lb"}}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
@@ -183,6 +187,11 @@ PLUGINS_READ = {
     **{path: TURN_READERS for path in (
         "plugins/module_utils/turn_config.py", "plugins/filter/turn_config.py", "plugins/filter/turn_input_errors.yml",
         "plugins/filter/turn_denied_peer_ranges.yml", "plugins/filter/turn_firewall_rules.yml")},
+    # The mail relays' decisions (check_inputs.yml checks their inputs).
+    **{path: MAIL_READERS for path in (
+        "plugins/module_utils/mail_config.py", "plugins/filter/mail_config.py", "plugins/filter/mail_input_errors.yml",
+        "plugins/filter/mail_client_addresses.yml", "plugins/filter/mail_dns_records.yml",
+        "plugins/filter/mail_egress_addresses.yml")},
     # The load balancers' decisions; each role's own filters by their names.
     **{path: LB_READERS for path in (
         "plugins/module_utils/load_balancer.py", "plugins/filter/load_balancer.py", "plugins/filter/lb_backends.yml",
