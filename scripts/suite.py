@@ -13,7 +13,9 @@ scripts/test asks this file which scenarios to run and records each pass:
   are placed in one lane, one after the other.
 * A scenario's **inputs** are derived from the code: its own directory, the
   shared molecule layer, the playbooks its converge and tests run, the roles
-  those reach (``rainbow.edge.<role>``, ``include_role``, ``tasks_from``),
+  those reach (``rainbow.edge.<role>``, ``include_role``, ``tasks_from``;
+  a role applied by a loop only to the hosts of its own group, as
+  playbooks/check_inputs.yml does, only when the scenario has such hosts),
   the plugins the roles and playbooks name (modules, their module_utils,
   tests, filters, doc fragments), the lab recipe and the tool pins. The rule
   is conservative: a tracked file is an input unless it lies in an area this
@@ -108,6 +110,11 @@ _DYNAMIC_ROLE = re.compile(r"rainbow\.edge\.\{\{")
 _DYNAMIC_ROLE_VAR = re.compile(r"rainbow\.edge\.\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 _LOOP_VAR = re.compile(r"loop_var:\s*([a-z_][a-z0-9_]*)")
 _LITERAL_LOOP = re.compile(r"loop:\s*\[([a-z0-9_,\s]*)\]\s*\n\s*loop_control:\s*\n\s*loop_var:\s*([a-z_][a-z0-9_]*)")
+# A dynamic role applied only to the hosts of the group of the same name
+# (and, always, the one named): `when: var == 'common' or var in group_names`.
+_GROUP_GATED = re.compile(r"when:\s*([a-z_][a-z0-9_]*)\s*==\s*'([a-z0-9_]+)'\s+or\s+\1\s+in\s+group_names\s*\n")
+# The groups of a scenario's hosts (molecule.yml's platforms, flow lists).
+_PLATFORM_GROUPS = re.compile(r"^\s*groups:\s*(.*)$", re.M)
 _IMPORT_PLAYBOOK = re.compile(r"(?:import|include)_playbook:\s*[\"']?([^\s\"'{}]+\.ya?ml)")
 _INCLUDE_TASKS = re.compile(r"(?:import|include)_tasks:\s*[\"']?([^\s\"'{}]+\.ya?ml)")
 _TEST_PLAYBOOK = re.compile(r"playbook\(\s*[\"']([a-z0-9_]+)[\"']")
@@ -115,6 +122,8 @@ _TEST_PLAYBOOK = re.compile(r"playbook\(\s*[\"']([a-z0-9_]+)[\"']")
 _LAB_PLAYBOOK = re.compile(r"RAINBOW_EDGE_LAB_PLAYBOOK:\s*[\"']?([a-z0-9_]+)")
 _ROLE_PATH = re.compile(r"roles/([a-z0-9_]+)/")
 _MODULE_UTIL = re.compile(r"module_utils\.([a-z0-9_]+)")
+_PLUGIN_IMPORT = re.compile(
+    r"ansible_collections\.rainbow\.edge\.plugins\.(filter|test|modules|action|lookup|callback|inventory)\.([a-z0-9_]+)")
 _DEFINED_NAME = re.compile(r"[\"']([a-z0-9_]+)[\"']\s*:")
 # Documentation inside derived areas (a role's README): Ansible never reads it.
 _DOC = re.compile(r"\.(md|rst|txt)$")
@@ -234,6 +243,8 @@ class _Walk:
     roles: set = field(default_factory=set)
     names: set = field(default_factory=set)
     queue: list = field(default_factory=list)
+    # The scenario's host groups; None when unknown (every group).
+    groups: frozenset | None = None
 
     def __post_init__(self):
         self.fileset, self.by_role, self.by_plugin_type = _index(tuple(self.files))
@@ -300,11 +311,15 @@ class _Walk:
         for name in _TOKEN.findall(text):
             self.name_token(name)
         if _DYNAMIC_ROLE.search(text):
+            gated = dict(_GROUP_GATED.findall(text))
             for var in set(_DYNAMIC_ROLE_VAR.findall(text)) or {""}:
                 roles = self.loop_roles(var) if var else None
                 if roles is None:
                     self.all_roles()
                     break
+                if var in gated and self.groups is not None:
+                    # Applied to no host of this scenario: never run, not an input.
+                    roles = [role for role in roles if role == gated[var] or role in self.groups]
                 for role in roles:
                     self.add_role(role)
             if len(_DYNAMIC_ROLE.findall(text)) > len(_DYNAMIC_ROLE_VAR.findall(text)):
@@ -319,6 +334,9 @@ class _Walk:
         if path.endswith(".py"):
             for util in _module_utils_imported(text, path):
                 self.add(f"plugins/module_utils/{util}.py")
+            # A plugin that imports another (a filter using another filter's function).
+            for kind, name in _PLUGIN_IMPORT.findall(text):
+                self.add(f"plugins/{kind}/{name}.py")
 
 
 def _module_utils_imported(text: str, path: str) -> frozenset:
@@ -351,6 +369,24 @@ def _imported_utils(text: str, in_utils: bool) -> frozenset:
     return frozenset(found)
 
 
+def scenario_groups(name: str, root: Path = ROOT) -> frozenset | None:
+    """The groups of scenario ``name``'s hosts, from its molecule.yml's platforms; None when any
+    ``groups:`` there is not a flow list of names (then every group counts)."""
+    try:
+        text = (root / "molecule" / name / "molecule.yml").read_text()
+    except OSError:
+        return None
+    if re.search(r"^\s*children:", text, re.M):
+        return None  # groups made of groups: not read here
+    groups: set = set()
+    for value in _PLATFORM_GROUPS.findall(text):
+        listed = re.fullmatch(r"\[([a-z0-9_,\s]*)\]\s*(#.*)?", value.strip())
+        if not listed:
+            return None
+        groups.update(item.strip() for item in listed.group(1).split(",") if item.strip())
+    return frozenset(groups)
+
+
 def scenario_inputs(name: str, root: Path = ROOT, files: list[str] | None = None,
                     texts: dict | None = None) -> list[str]:
     """Every tracked file whose change could change what scenario ``name`` does.
@@ -359,7 +395,7 @@ def scenario_inputs(name: str, root: Path = ROOT, files: list[str] | None = None
     """
     files = tracked_files(root) if files is None else files
     name = name.split(VARIANT)[0]  # a release variant reads what its scenario reads
-    walk = _Walk(root=root, files=files, texts={} if texts is None else texts)
+    walk = _Walk(root=root, files=files, texts={} if texts is None else texts, groups=scenario_groups(name, root))
     # A scenario's suite.yml is the planner's (order, minutes), not molecule's.
     seeds = [f for f in files if (f.startswith(f"molecule/{name}/") and not f.endswith("/suite.yml"))
              or _under(f, COMMON_INPUTS)]

@@ -33,38 +33,42 @@ SCENARIOS = sorted(name for name in suite.load_scenarios(ROOT) if suite.VARIANT 
 # playbooks/ would list them (the demo converges site.yml: every role).
 # Every scenario reads the internal role `shared` through the roles that include it.
 # The roles of playbooks/check_inputs.yml's loop, which every playbook of a
-# tier that reads other tiers' declarations (or its tests) runs first.
+# tier that reads other tiers' declarations (or its tests) runs first: each
+# is applied only to the hosts of its own group (and common to all), so a
+# scenario reads those of its groups only.
 CHECKED = {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "api", "turn", "mail", "mariadb", "mongodb",
            "swift"}
 ROLES_READ = {
     "common": {"shared", "common"},
-    # Its tests run playbooks/check_inputs.yml, which reaches the roles of its loop.
-    "preflight": CHECKED | {"preflight"},
+    # Its tests run playbooks/check_inputs.yml: the roles of its groups (gatekeeper, mariadb).
+    "preflight": {"shared", "common", "preflight", "gatekeeper", "mariadb"},
     "gatekeeper": {"shared", "common", "gatekeeper"},
     "encrypted_volume": {"shared", "common", "encrypted_volume"},
     "mariadb": {"shared", "common", "mariadb"},
     "mongodb": {"shared", "common", "mongodb", "encrypted_volume"},
     "mongodb_full": {"shared", "common", "mongodb", "encrypted_volume"},
     "swift": {"shared", "common", "swift"},
+    # site.yml names every role.
     "demo": CHECKED | {"preflight", "private_lb", "public_lb"},
-    # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations.
-    "metrics": CHECKED | {"metrics"},
+    # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations;
+    # the metrics role keeps its data on the encrypted volume.
+    "metrics": {"shared", "common", "metrics", "encrypted_volume"},
     # playbooks/logs.yml too, then the receiver and every host's shipping.
-    "logs": CHECKED | {"logs", "log_shipping"},
+    "logs": {"shared", "common", "logs", "log_shipping", "encrypted_volume"},
     # playbooks/backup.yml too, then the backup host and its clients.
-    "backup": CHECKED | {"backup", "backup_client"},
-    "backup_mariadb": CHECKED | {"backup", "backup_client"},
-    "backup_swift": CHECKED | {"backup", "backup_client"},
+    "backup": {"shared", "common", "backup", "backup_client", "encrypted_volume"},
+    "backup_mariadb": {"shared", "common", "backup", "backup_client", "encrypted_volume", "mariadb"},
+    "backup_swift": {"shared", "common", "backup", "backup_client", "encrypted_volume", "swift"},
     # playbooks/xmpp.yml too, then the MariaDB servers (its database) and the XMPP servers.
-    "xmpp": CHECKED,
+    "xmpp": {"shared", "common", "xmpp", "mariadb"},
     # Its prepare converges playbooks/xmpp.yml; then playbooks/private_lb.yml.
-    "private_lb": CHECKED | {"private_lb"},
-    "public_lb": CHECKED | {"public_lb"},
+    "private_lb": {"shared", "common", "xmpp", "mariadb", "private_lb"},
+    "public_lb": {"shared", "common", "xmpp", "mariadb", "public_lb"},
     # Its prepare converges playbooks/xmpp.yml and playbooks/private_lb.yml; then playbooks/api.yml.
-    "api": CHECKED | {"private_lb"},
-    # playbooks/turn.yml checks every tier's inputs first.
-    "turn": CHECKED,
-    "mail": CHECKED,
+    "api": {"shared", "common", "xmpp", "mariadb", "private_lb", "api"},
+    # playbooks/turn.yml and playbooks/mail.yml check every tier's inputs first.
+    "turn": {"shared", "common", "turn"},
+    "mail": {"shared", "common", "mail"},
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -103,6 +107,8 @@ API_READERS = {s for s, roles in ROLES_READ.items() if "api" in roles}
 TURN_READERS = {s for s, roles in ROLES_READ.items() if "turn" in roles}
 MAIL_READERS = {s for s, roles in ROLES_READ.items() if "mail" in roles}
 LB_READERS = {s for s, roles in ROLES_READ.items() if roles & {"private_lb", "public_lb"}}
+HOST_VALUES_ROLES = {"backup", "backup_client", "gatekeeper", "log_shipping", "mariadb", "preflight", "private_lb",
+                     "public_lb", "xmpp", "api", "mail"}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
@@ -123,9 +129,9 @@ PLUGINS_READ = {
     "plugins/filter/mariadb_global_privilege_holders.yml": MARIADB_READERS,
     "plugins/filter/mariadb_contributed_accounts.yml": MARIADB_READERS,
     "plugins/filter/mariadb_key_file_changes.yml": MARIADB_READERS,
-    # Other hosts' published inputs, read by mariadb, gatekeeper and the sizing preflight.
-    "plugins/filter/host_values.py": MARIADB_READERS | GATEKEEPER_READERS | PREFLIGHT_PLUGINS | API_READERS,
-    "plugins/filter/host_values.yml": MARIADB_READERS | GATEKEEPER_READERS | PREFLIGHT_PLUGINS | API_READERS,
+    # Other hosts' published inputs, read by the roles that look at their peers or other tiers.
+    **{path: {s for s, roles in ROLES_READ.items() if roles & HOST_VALUES_ROLES} | PREFLIGHT_PLUGINS
+       for path in ("plugins/filter/host_values.py", "plugins/filter/host_values.yml")},
     "plugins/filter/preflight_probes.py": PREFLIGHT_PLUGINS,
     "plugins/filter/preflight_dc_probes.yml": PREFLIGHT_PLUGINS,
     "plugins/filter/preflight_rtt_peers.yml": PREFLIGHT_PLUGINS,
@@ -308,6 +314,38 @@ def test_a_role_named_by_a_loop_variable_reaches_the_roles_of_its_literal_list_o
         "\n- hosts: all\n  tasks:\n    - ansible.builtin.include_tasks: tasks/check_role_inputs.yml\n"
         "      loop: \"{{ edge_roles }}\"\n      loop_control:\n        loop_var: edge_checked_role\n")
     assert "roles/metrics/tasks/main.yml" in suite.scenario_inputs("demo", ROOT, files, texts)
+
+
+def test_a_role_the_loop_applies_to_its_own_group_only_is_read_by_scenarios_with_such_hosts(tree):
+    """check_role_inputs.yml runs a role only on the hosts of its group: the turn scenario reads roles/turn
+    through check_inputs.yml, the xmpp scenario (no TURN server) does not; without the group condition, both do."""
+    files, texts, _digests, _keys, _inputs = tree
+    assert "roles/turn/tasks/input_check.yml" in suite.scenario_inputs("turn", ROOT, files, dict(texts))
+    assert "roles/turn/tasks/input_check.yml" not in suite.scenario_inputs("xmpp", ROOT, files, dict(texts))
+    path = "playbooks/tasks/check_role_inputs.yml"
+    texts = dict(texts)
+    texts[path] = (ROOT / path).read_text().replace(
+        "when: edge_checked_role == 'common' or edge_checked_role in group_names", "when: true")
+    assert "roles/turn/tasks/input_check.yml" in suite.scenario_inputs("xmpp", ROOT, files, texts)
+
+
+def test_a_scenario_s_groups_are_its_platforms_and_unknown_when_not_listed_plainly(tmp_path):
+    (tmp_path / "molecule" / "x").mkdir(parents=True)
+    molecule = tmp_path / "molecule" / "x" / "molecule.yml"
+    molecule.write_text("platforms:\n  - name: a\n    groups: [edge, turn]  # the relay\n  - name: b\n"
+                        "    groups: [lab_probe]\n")
+    assert suite.scenario_groups("x", tmp_path) == {"edge", "turn", "lab_probe"}
+    molecule.write_text("platforms:\n  - name: a\n    groups:\n      - edge\n")
+    assert suite.scenario_groups("x", tmp_path) is None
+    molecule.write_text("provisioner:\n  inventory:\n    children:\n      edge: {}\n")
+    assert suite.scenario_groups("x", tmp_path) is None
+    assert suite.scenario_groups("missing", tmp_path) is None
+
+
+def test_a_plugin_that_imports_another_plugin_reads_it(tree):
+    """mail_config.py (a filter) calls host_values.py's function: the mail scenario reads host_values.py."""
+    files, texts, _digests, _keys, _inputs = tree
+    assert "plugins/filter/host_values.py" in suite.scenario_inputs("mail", ROOT, files, dict(texts))
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
