@@ -30,7 +30,7 @@ CA_GROUP = "edge_ca"
 #: Without that group (or edge_tls_ca_host), the first host of the first of these groups keeps it:
 #: LAN-only tiers first, data tiers before the others; a host facing the WAN comes last.
 CA_HOST_PREFERENCE = (
-    CA_GROUP, "backup", "metrics", "logs", "mariadb", "mongodb", "swift", "xmpp", "app",
+    CA_GROUP, "backup", "metrics", "logs", "mariadb", "mongodb", "swift", "xmpp", "app", "api", "mail",
     "private_lb", "aio", "conference", "turn", "public_lb", "gatekeeper",
 )
 #: CA/Browser Forum ceiling for a server certificate's lifetime (days); the default stays below it.

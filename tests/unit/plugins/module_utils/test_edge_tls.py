@@ -115,6 +115,9 @@ def test_a_changed_key_name_address_or_usage_is_signed_anew(edge):
     ({"all": ["gk2", "gk1"], "gatekeeper": ["gk2", "gk1"]}, "", "gk2"),
     ({"all": ["b", "a"], "ungrouped": ["b", "a"]}, "", "a"),
     ({"all": ["gk1", "db1"], "mariadb": ["db1"]}, "gk1", "gk1"),
+    # A relay on the LAN, not a lab or application host that happens to sort first.
+    ({"all": ["mail-app", "mail1"], "mail": ["mail1"], "lab_app": ["mail-app"]}, "", "mail1"),
+    ({"all": ["a-client", "api1"], "api": ["api1"], "turn": ["t1"]}, "", "api1"),
     ({"all": []}, "", ""),
 ])
 def test_one_ca_host_per_inventory(groups, given, expected):
