@@ -1,4 +1,4 @@
-"""Lab only: a TURN Allocate over UDP (RFC 5766, long-term credentials of RFC 5389), reporting the server's answer.
+"""Lab only: a TURN Allocate over UDP or TLS (RFC 5766, long-term credentials of RFC 5389), reporting the answer.
 
 coturn's turnutils_uclient says only "Cannot complete Allocation" when the
 server refuses a credential; this client prints the error code the server
@@ -6,6 +6,9 @@ sent (401, 486), so that the tests tell a refused credential from a quota.
 Standard library only, run by Debian's python3 on the client host.
 
     turn_allocate.py SERVER PORT USERNAME [COUNT]   (the password in $PASSWORD)
+
+With $TLS_CA set, over TLS (a TCP stream), verifying the server's certificate
+against that CA and the name in $TLS_NAME.
 
 Makes COUNT allocations (default 1), each from its own socket, and prints
 one JSON line per allocation: {"code": 0} when allocated (with the relayed
@@ -17,6 +20,7 @@ import hmac
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 
@@ -61,32 +65,65 @@ def answer(kind, attributes):
     return {"code": (raw[2] & 0x07) * 100 + raw[3], "reason": raw[4:].decode("utf-8", "replace")}
 
 
-def allocate(server, port, username, password):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.settimeout(5)
+class Datagrams:
+    """STUN over UDP: one message per datagram."""
+
+    def __init__(self, server, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.settimeout(5)
+        self.sock.connect((server, port))
+
+    def exchange(self, data):
+        self.sock.send(data)
+        return self.sock.recv(2048)
+
+
+class Stream:
+    """STUN over TLS: messages one after the other on the stream, each sized by its header."""
+
+    def __init__(self, server, port, ca, name):
+        context = ssl.create_default_context(cafile=ca)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        self.sock = context.wrap_socket(socket.create_connection((server, port), timeout=5), server_hostname=name)
+
+    def _read(self, size):
+        data = b""
+        while len(data) < size:
+            chunk = self.sock.recv(size - len(data))
+            if not chunk:
+                raise ConnectionError("the server closed the connection")
+            data += chunk
+        return data
+
+    def exchange(self, data):
+        self.sock.sendall(data)
+        head = self._read(20)
+        return head + self._read(struct.unpack("!H", head[2:4])[0])
+
+
+def allocate(channel, username, password):
     transport = [(REQUESTED_TRANSPORT, struct.pack("!B3x", UDP))]
     # The first request has no credential: the server answers 401 with its realm and a nonce.
-    sock.sendto(message(ALLOCATE, os.urandom(12), transport), (server, port))
-    kind, attributes = parse(sock.recv(2048))
+    kind, attributes = parse(channel.exchange(message(ALLOCATE, os.urandom(12), transport)))
     if kind != ALLOCATE_ERROR or REALM not in attributes:
         return answer(kind, attributes)
     realm, nonce = attributes[REALM], attributes[NONCE]
     key = hashlib.md5(b"%s:%s:%s" % (username.encode(), realm, password.encode())).digest()
     signed = transport + [(USERNAME, username.encode()), (REALM, realm), (NONCE, nonce)]
-    sock.sendto(message(ALLOCATE, os.urandom(12), signed, key), (server, port))
-    result = answer(*parse(sock.recv(2048)))
-    result["socket"] = sock  # kept open: the allocation lives while the test looks
-    return result
+    return answer(*parse(channel.exchange(message(ALLOCATE, os.urandom(12), signed, key))))
 
 
 def main():
     server, port, username = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
-    held = []
+    held = []  # the channels stay open: each allocation lives while the next ones are made
     for _allocation in range(count):
-        result = allocate(server, port, username, os.environ["PASSWORD"])
-        held.append(result.pop("socket", None))
-        print(json.dumps(result), flush=True)
+        if os.environ.get("TLS_CA"):
+            channel = Stream(server, port, os.environ["TLS_CA"], os.environ["TLS_NAME"])
+        else:
+            channel = Datagrams(server, port)
+        held.append(channel)
+        print(json.dumps(allocate(channel, username, os.environ["PASSWORD"])), flush=True)
 
 
 if __name__ == "__main__":

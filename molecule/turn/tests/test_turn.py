@@ -60,8 +60,10 @@ def _uclient(client, peer: str, transport: str = "", port: int = 3478, key: str 
                       f" -u {user} -e {peer} -r {PEER_PORT} -n 10 -m 1 -l 120 {TURN_WAN}")
 
 
-def _allocate(client, username: str, password: str, count: int = 1) -> list[dict]:
-    run = client.run(f"PASSWORD={password} timeout 60 /usr/bin/python3 {ALLOCATE} {TURN_WAN} 3478 {username} {count}")
+def _allocate(client, username: str, password: str, count: int = 1, environment: dict | None = None,
+              port: int = 3478) -> list[dict]:
+    variables = " ".join(f"{name}={value}" for name, value in dict(environment or {}, PASSWORD=password).items())
+    run = client.run(f"{variables} timeout 60 /usr/bin/python3 {ALLOCATE} {TURN_WAN} {port} {username} {count}")
     assert run.rc == 0, run.stdout + run.stderr
     return [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
 
@@ -75,12 +77,15 @@ def test_coturn_runs_confined_without_any_capability_and_serves_only_the_turn_po
     assert re.search(r"^CapEff:\s+0+$", status, re.M), status
     config = host.file("/etc/turnserver.conf")
     assert (config.user, config.group, config.mode) == ("root", "turnserver", 0o640)
-    # No CLI (5766), no web admin: coturn's only sockets are the TURN ports, and the relays' (RELAY_PORTS).
-    listening = [line for line in host.check_output(
-        f"ss -Hlntup | grep 'pid={pid},' | awk '{{print $1, $5}}' | sort -u").splitlines()
-        if int(line.rsplit(":", 1)[1]) not in RELAY_PORTS]
-    assert {line.split()[1].rsplit(":", 1)[1] for line in listening} == {"3478", "5349"}, listening
-    assert {line.split()[1].rsplit(":", 1)[0] for line in listening} == {TURN_LAN, TURN_WAN}, listening
+    # No CLI (5766), no web admin (8080): on the WAN address only the TURN ports listen (and the relays'),
+    # on the LAN address the TURN ports too. (ss cannot name coturn's sockets here: a container has no
+    # CAP_SYS_PTRACE to read another account's /proc/<pid>/fd.)
+    sockets = {tuple(line.split()) for line in host.check_output("ss -Hlntu | awk '{print $1, $5}'").splitlines()}
+    ports = {(proto, address.rsplit(":", 1)[0], int(address.rsplit(":", 1)[1])) for proto, address in sockets}
+    on_wan = {(proto, port) for proto, address, port in ports if address == TURN_WAN and port not in RELAY_PORTS}
+    assert on_wan == {("tcp", 3478), ("tcp", 5349), ("udp", 3478), ("udp", 5349)}, sorted(ports)
+    assert {("tcp", 3478), ("tcp", 5349)} <= {(proto, port) for proto, address, port in ports if address == TURN_LAN}
+    assert not [entry for entry in ports if entry[2] in (5766, 8080)], sorted(ports)
     exposure = host.run("systemd-analyze security --no-pager coturn.service")
     score = re.search(r"Overall exposure level for coturn.service: ([0-9.]+)", exposure.stdout)
     assert score, exposure.stdout[-500:] + exposure.stderr
@@ -88,9 +93,7 @@ def test_coturn_runs_confined_without_any_capability_and_serves_only_the_turn_po
     assert float(score.group(1)) <= 3.0, exposure.stdout
 
 
-@pytest.mark.parametrize("transport, port, label", [
-    ("", 3478, "UDP"), ("-t", 3478, "TCP"), ("-S", 5349, "TLS on 5349"), ("-S", 443, "TLS on 443"),
-])
+@pytest.mark.parametrize("transport, port, label", [("", 3478, "UDP"), ("-t", 3478, "TCP"), ("-S", 5349, "TLS")])
 def test_a_rest_credential_allocates_and_relays_to_a_peer_on_the_wan(client, transport, port, label):
     run = _uclient(client, CLIENT_WAN, transport, port)
     assert run.rc == 0, run.stdout[-2000:] + run.stderr
@@ -104,13 +107,25 @@ def test_a_rest_credential_allocates_and_relays_to_a_peer_on_the_wan(client, tra
 
 
 @pytest.mark.parametrize("port", [5349, 443])
-def test_tls_is_1_2_or_later_with_the_edge_s_certificate(client, port):
-    verified = client.run(f"openssl s_client -connect {TURN_WAN}:{port} -servername {DOMAIN} -CAfile {CA} "
+def test_turn_over_tls_allocates_with_the_edge_s_certificate_on_5349_and_443(client, port):
+    """443 reaches coturn's TLS port through the host firewall's redirect. (turnutils_uclient's own TLS
+    connect gave up on it with "SSL routines::internal error" after its non-blocking connect retries, in
+    the lab: the Allocate client here verifies the certificate and its name, as a browser does.)"""
+    username, password = _credential("tls", 3600)
+    answers = _allocate(client, username, password, environment={"TLS_CA": CA, "TLS_NAME": DOMAIN}, port=port)
+    assert [answer["code"] for answer in answers] == [0] and answers[0]["relayed"].startswith(TURN_WAN), answers
+
+
+@pytest.mark.parametrize("port", [5349, 443])
+def test_tls_is_1_2_or_later(client, port):
+    # coturn keeps a TLS connection open after the client's close_notify: timeout ends s_client.
+    verified = client.run(f"timeout 10 openssl s_client -connect {TURN_WAN}:{port} -servername {DOMAIN} -CAfile {CA} "
                           f"-verify_hostname {DOMAIN} -verify_return_error -brief < /dev/null")
-    assert verified.rc == 0, verified.stderr
+    assert "Verification: OK" in verified.stderr, verified.stderr
     assert re.search(r"Protocol version: TLSv1\.[23]", verified.stderr), verified.stderr
-    old = client.run(f"openssl s_client -connect {TURN_WAN}:{port} -tls1_1 -cipher DEFAULT@SECLEVEL=0 < /dev/null")
-    assert old.rc != 0, old.stdout
+    old = client.run(f"timeout 10 openssl s_client -connect {TURN_WAN}:{port} -tls1_1 -cipher DEFAULT@SECLEVEL=0 "
+                     f"-brief < /dev/null")
+    assert "Protocol version: TLSv1.1" not in old.stderr and "Verification" not in old.stderr, old.stderr
 
 
 @pytest.mark.parametrize("case", ["another secret", "expired"])
