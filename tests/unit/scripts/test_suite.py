@@ -36,8 +36,8 @@ SCENARIOS = sorted(name for name in suite.load_scenarios(ROOT) if suite.VARIANT 
 # tier that reads other tiers' declarations (or its tests) runs first: each
 # is applied only to the hosts of its own group (and common to all), so a
 # scenario reads those of its groups only.
-CHECKED = {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "api", "turn", "mail", "mariadb", "mongodb",
-           "swift"}
+CHECKED = {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "api", "turn", "conference", "mail", "mariadb",
+           "mongodb", "swift"}
 ROLES_READ = {
     "common": {"shared", "common"},
     # Its tests run playbooks/check_inputs.yml: the roles of its groups (gatekeeper, mariadb).
@@ -69,6 +69,8 @@ ROLES_READ = {
     # playbooks/turn.yml and playbooks/mail.yml check every tier's inputs first.
     "turn": {"shared", "common", "turn"},
     "mail": {"shared", "common", "mail"},
+    # Its prepare converges playbooks/turn.yml and playbooks/public_lb.yml; then playbooks/conference.yml.
+    "conference": {"shared", "common", "turn", "public_lb", "conference"},
 }
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
@@ -78,7 +80,7 @@ PLAYBOOKS_READ = {
     "mongodb_full": {"mongodb"},
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
     "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
-             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "mail"},
+             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail"},
     "metrics": {"check_inputs", "tasks/check_role_inputs"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
     "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
@@ -94,6 +96,7 @@ PLAYBOOKS_READ = {
     "api": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb", "private_lb", "api_rolling_restart"},
     "turn": {"check_inputs", "tasks/check_role_inputs"},
     "mail": {"check_inputs", "tasks/check_role_inputs"},
+    "conference": {"check_inputs", "tasks/check_role_inputs", "turn", "public_lb"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -106,9 +109,10 @@ XMPP_READERS = {s for s, roles in ROLES_READ.items() if "xmpp" in roles}
 API_READERS = {s for s, roles in ROLES_READ.items() if "api" in roles}
 TURN_READERS = {s for s, roles in ROLES_READ.items() if "turn" in roles}
 MAIL_READERS = {s for s, roles in ROLES_READ.items() if "mail" in roles}
+CONFERENCE_READERS = {s for s, roles in ROLES_READ.items() if "conference" in roles}
 LB_READERS = {s for s, roles in ROLES_READ.items() if roles & {"private_lb", "public_lb"}}
 HOST_VALUES_ROLES = {"backup", "backup_client", "gatekeeper", "log_shipping", "mariadb", "preflight", "private_lb",
-                     "public_lb", "xmpp", "api", "mail"}
+                     "public_lb", "xmpp", "api", "mail", "conference"}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
@@ -185,10 +189,21 @@ PLUGINS_READ = {
     **{path: XMPP_READERS for path in (
         "plugins/module_utils/xmpp_config.py", "plugins/filter/xmpp_config.py", "plugins/filter/xmpp_input_errors.yml",
         "plugins/filter/xmpp_cluster.yml", "plugins/filter/xmpp_ejabberd_config.yml")},
-    # The application servers' decisions (check_inputs.yml checks their inputs) and their drain module.
+    # The application servers' decisions (check_inputs.yml checks their inputs).
     **{path: API_READERS for path in (
         "plugins/module_utils/api_config.py", "plugins/filter/api_config.py", "plugins/filter/api_input_errors.yml",
-        "plugins/filter/api_endpoints.yml", "plugins/modules/haproxy_server.py")},
+        "plugins/filter/api_endpoints.yml")},
+    # The drain module of the shared role's drained restart (restart_drained), which every scenario's shared
+    # role references.
+    "plugins/modules/haproxy_server.py": set(SCENARIOS),
+    # A repository's pinned key, checked by the application servers' and conferencing servers' input checks.
+    "plugins/module_utils/apt_repository.py": API_READERS | CONFERENCE_READERS,
+    # The conferencing servers' decisions (check_inputs.yml checks their inputs).
+    **{path: CONFERENCE_READERS for path in (
+        "plugins/module_utils/conference_config.py", "plugins/filter/conference_config.py",
+        *(f"plugins/filter/conference_{name}.yml" for name in (
+            "input_errors", "firewall_rules", "turn_uris", "janus_modules", "disabled_modules", "missing_modules",
+            "derived_key")))},
     # The TURN servers' decisions (check_inputs.yml checks their inputs).
     **{path: TURN_READERS for path in (
         "plugins/module_utils/turn_config.py", "plugins/filter/turn_config.py", "plugins/filter/turn_input_errors.yml",

@@ -1,4 +1,4 @@
-"""The application servers' input check and the vendor's signing key (module_utils/api_config.py)."""
+"""The application servers' input check (module_utils/api_config.py)."""
 
 from pathlib import Path
 
@@ -30,53 +30,6 @@ def good_inputs(**changes):
     }
     inputs.update(changes)
     return inputs
-
-
-def test_the_fingerprints_are_those_gpg_prints():
-    assert api_config.primary_fingerprints(key("vendor.asc")) == [VENDOR]
-    assert api_config.primary_fingerprints(key("other.asc")) == [OTHER]
-
-
-def test_the_pinned_key_passes_in_gpg_s_spaced_form():
-    spaced = " ".join(VENDOR[i:i + 4] for i in range(0, 40, 4)).lower()
-    assert api_config.signing_key_errors(key("vendor.asc"), spaced) == []
-
-
-def test_another_key_than_the_pinned_one_is_refused_naming_both():
-    errors = api_config.signing_key_errors(key("other.asc"), VENDOR)
-    assert len(errors) == 1 and OTHER in errors[0] and VENDOR in errors[0]
-
-
-def test_a_second_key_block_beside_the_vendor_s_is_refused():
-    """apt trusts every key of a Signed-By file: an extra block would widen the trust."""
-    errors = api_config.signing_key_errors(key("vendor.asc") + key("other.asc"), VENDOR)
-    assert len(errors) == 1 and "2 primary keys" in errors[0]
-
-
-def test_an_edited_key_fails_its_checksum():
-    lines = key("vendor.asc").splitlines()
-    body = next(i for i, line in enumerate(lines) if line.startswith("mDM"))
-    lines[body] = lines[body][:10] + ("A" if lines[body][10] != "A" else "B") + lines[body][11:]
-    errors = api_config.signing_key_errors("\n".join(lines), VENDOR)
-    assert len(errors) == 1 and "checksum" in errors[0]
-
-
-def test_a_truncated_key_is_refused():
-    text = key("vendor.asc")
-    assert "END PGP" in api_config.signing_key_errors(text[:len(text) // 2], VENDOR)[0]
-
-
-@pytest.mark.parametrize("armored, pin, words", [
-    ("", VENDOR, ["api_apt_signing_key is empty"]),
-    ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI", VENDOR, ["not an ASCII-armored"]),
-    (None, "", ["fingerprint is empty", "api_apt_signing_key is empty"]),
-    ("x", "not-hex", ["expected 40 or 64 hex digits", "not an ASCII-armored"]),
-])
-def test_a_missing_or_wrong_key_or_pin_is_named(armored, pin, words):
-    errors = api_config.signing_key_errors(armored, pin)
-    assert len(errors) == len(words)
-    for error, word in zip(errors, words):
-        assert word in error
 
 
 def test_good_inputs_pass():
