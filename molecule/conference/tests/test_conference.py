@@ -90,6 +90,16 @@ def test_janus_listens_on_the_lan_only_and_its_credentials_service_on_the_loopba
         assert not any(address.endswith(":8088") or address.endswith(":8188") for address in listening), listening
 
 
+@pytest.mark.parametrize("port", [8089, 8989, 7889])
+def test_the_apis_speak_tls_1_2_or_later_with_a_certificate_of_the_edge_s_ca(client, port):
+    for name in CONFS:
+        good = client.run(f"openssl s_client -connect {LAN[name]}:{port} -CAfile {CA} -verify_return_error "
+                          f"-tls1_2 </dev/null")
+        assert good.rc == 0 and "Verify return code: 0 (ok)" in good.stdout, good.stdout + good.stderr
+        old = client.run(f"openssl s_client -connect {LAN[name]}:{port} -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null")
+        assert old.rc != 0, old.stdout
+
+
 def test_only_the_video_room_and_echo_test_and_the_two_transports_are_loaded(client):
     info = _curl(client, f"{URL}/info")
     assert set(info["plugins"]) == WANTED_PLUGINS, info["plugins"]
