@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -150,19 +151,25 @@ def test_making_a_room_without_the_room_admin_key_is_refused(client):
     assert "created" not in json.dumps(answer)
 
 
-def test_the_websocket_api_answers_through_the_load_balancer(client):
+def _websocket_info(client, origin: str):
     script = (
         "import asyncio, json, ssl, websockets\n"
         f"context = ssl.create_default_context(cafile='{CA}')\n"
         "async def main():\n"
         f"    async with websockets.connect('wss://{DOMAIN}/janus-ws', subprotocols=['janus-protocol'],"
-        " ssl=context) as socket:\n"
+        f" ssl=context, origin='{origin}') as socket:\n"
         "        await socket.send(json.dumps({'janus': 'info', 'transaction': 'w'}))\n"
         "        print(await asyncio.wait_for(socket.recv(), 10))\n"
         "asyncio.run(main())\n")
-    run = client.run(f"timeout 30 python3 -c {json.dumps(script)}")
+    return client.run(f"timeout 30 python3 -c {shlex.quote(script)}")
+
+
+def test_the_websocket_api_answers_the_edge_s_origin_through_the_load_balancer_and_no_other(client):
+    run = _websocket_info(client, f"https://{DOMAIN}")
     assert run.rc == 0, run.stdout + run.stderr
     assert json.loads(run.stdout)["janus"] == "server_info"
+    other = _websocket_info(client, "https://evil.example")
+    assert other.rc != 0 and "server_info" not in other.stdout, other.stdout
 
 
 def test_a_browser_of_another_origin_gets_no_cors_grant(client):
