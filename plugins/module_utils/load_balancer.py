@@ -86,12 +86,32 @@ def backends(items: Sequence[Mapping[str, Any]], reserved_ports: Mapping[Any, st
                           % (port_owner[port], name, port))
         else:
             port_owner[port] = name
+    errors += _path_overlap_errors(by_name)
     result = []
     for name in sorted(by_name):
         backend = dict(by_name[name])
         del backend["declared_by"]
         result.append(backend)
     return {"backends": result, "errors": errors}
+
+
+def path_matches(prefix: str, path: str) -> bool:
+    """Whether a request for ``path`` goes to a backend declaring ``prefix``: the path itself, or below it
+    (``/janus`` serves ``/janus`` and ``/janus/info``, never ``/janus-ws``), as the public load balancers match."""
+    base = prefix.rstrip("/")
+    return path == prefix or path.startswith(base + "/")
+
+
+def _path_overlap_errors(by_name: Mapping[str, Mapping[str, Any]]) -> List[str]:
+    """Two backends whose paths would both match one request: which one serves it would depend on their order."""
+    errors = []
+    paths = [(name, path) for name in sorted(by_name) for path in by_name[name]["public_paths"]]
+    for index, (name, path) in enumerate(paths):
+        for other, other_path in paths[index + 1:]:
+            if other != name and (path_matches(path, other_path) or path_matches(other_path, path)):
+                errors.append("lb_backends %s and %s: paths %s and %s overlap (a request could reach either)"
+                              % (name, other, path, other_path))
+    return errors
 
 
 def probe_targets(served: Sequence[Mapping[str, Any]], vips: Sequence[str]) -> List[Dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ansible_collections.rainbow.edge.plugins.filter.load_balancer import (
     lb_backends, lb_vip_probe_targets, lb_vrrp_instances, private_lb_input_errors, private_lb_probe_targets,
     public_lb_input_errors)
+from ansible_collections.rainbow.edge.plugins.module_utils import load_balancer
 
 C2S = {"name": "xmpp-c2s", "port": 5222, "mode": "tcp", "balance": "leastconn", "private_port": 5222, "role": "xmpp"}
 HTTP = {"name": "xmpp-http", "port": 5443, "mode": "http", "tls": True, "check_path": "/bosh", "private_port": 5443,
@@ -53,6 +54,18 @@ def test_what_the_load_balancers_cannot_serve_is_listed_at_once():
         "lb_backends api-metrics: private port 8404 is the load balancers' metrics port",
         "lb_backends api and xmpp-c2s: two backends on one port (5222) of the private load balancers",
     ]
+
+
+def test_paths_match_on_segment_boundaries_and_overlapping_ones_are_refused():
+    janus = {"name": "conference", "port": 8089, "mode": "http", "public_paths": ["/janus"]}
+    janus_ws = {"name": "conference-ws", "port": 8989, "mode": "http", "public_paths": ["/janus-ws"]}
+    assert lb_backends([_on("c1", "10.20.0.21", janus), _on("c1", "10.20.0.21", janus_ws)])["errors"] == []
+    assert load_balancer.path_matches("/janus", "/janus/info") and load_balancer.path_matches("/janus", "/janus")
+    assert not load_balancer.path_matches("/janus", "/janus-ws")
+    below = {"name": "rooms", "port": 8090, "mode": "http", "public_paths": ["/janus/rooms"]}
+    found = lb_backends([_on("c1", "10.20.0.21", janus), _on("c1", "10.20.0.21", below)])
+    assert found["errors"] == ["lb_backends conference and rooms: paths /janus and /janus/rooms overlap "
+                               "(a request could reach either)"]
 
 
 def test_each_member_is_the_home_of_one_vip_and_backs_up_the_other():
