@@ -151,10 +151,14 @@ async def room(janus: Janus, seconds: float, admin_key: str) -> dict:
     sender.addTrack(AudioStreamTrack())
     sender.addTrack(VideoStreamTrack())
     published = await _negotiate(janus, publisher, {"request": "publish"}, sender)
+    # The feed can be subscribed to once its PeerConnection is up.
+    await call(janus.event, publisher, lambda e: e.get("janus") == "webrtcup")
 
     subscriber = await call(janus.attach, "janus.plugin.videoroom")
     await call(janus.message, subscriber, {"request": "join", "ptype": "subscriber", "room": number, "feed": feed})
-    offer = await call(janus.event, subscriber, lambda e: "jsep" in e)
+    offer = await call(janus.event, subscriber, lambda e: "jsep" in e or "error" in json.dumps(e.get("plugindata", {})))
+    if "jsep" not in offer:
+        raise RuntimeError("subscribing refused: %s" % json.dumps(offer))
     receiver = RTCPeerConnection()
     counts: dict = {}
     tasks = []
