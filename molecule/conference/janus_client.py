@@ -156,7 +156,8 @@ async def room(janus: Janus, seconds: float, admin_key: str) -> dict:
 
     subscriber = await call(janus.attach, "janus.plugin.videoroom")
     await call(janus.message, subscriber, {"request": "join", "ptype": "subscriber", "room": number, "feed": feed})
-    offer = await call(janus.event, subscriber, lambda e: "jsep" in e or "error" in json.dumps(e.get("plugindata", {})))
+    offer = await call(janus.event, subscriber,
+                       lambda e: "jsep" in e or "error" in json.dumps(e.get("plugindata", {})))
     if "jsep" not in offer:
         raise RuntimeError("subscribing refused: %s" % json.dumps(offer))
     receiver = RTCPeerConnection()
