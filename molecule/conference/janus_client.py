@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Copyright: rainbow.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Lab only: a WebRTC client of Janus (aiortc) for the conference scenario's tests.

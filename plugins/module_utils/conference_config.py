@@ -8,7 +8,7 @@ installs unless told not to: ``janus_modules`` reads what the package
 installed (``dpkg-query -L janus``) and ``disabled_modules`` names every
 module the role does not want, so a newer package's extra plugins stay off
 too. Janus gets its TURN credentials from the TURN REST API served on the
-host itself (``files/usr/local/lib/rainbow-edge/turn-rest-credentials``),
+host itself (``files/usr/local/lib/rainbow-edge/turn_rest_credentials.py``),
 for the URIs ``turn_uris`` makes from the Edge's TURN servers. Used by the
 ``conference`` role through ``plugins/filter/conference_config.py``;
 unit-tested in ``tests/unit/plugins/module_utils/test_conference_config.py``.

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import pytest
-
 from ansible_collections.rainbow.edge.plugins.module_utils import api_config
 
 KEYS = Path(__file__).parent / "data" / "openpgp"

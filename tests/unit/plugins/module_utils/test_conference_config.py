@@ -174,7 +174,7 @@ def test_the_derived_key_is_stable_per_secret_and_purpose():
 @pytest.fixture(scope="module")
 def turn_rest():
     """The TURN REST API the role installs on the conferencing servers (a program file, not a module)."""
-    path = ROOT / "roles/conference/files/usr/local/lib/rainbow-edge/turn-rest-credentials"
+    path = ROOT / "roles/conference/files/usr/local/lib/rainbow-edge/turn_rest_credentials.py"
     spec = spec_from_loader("turn_rest_credentials", SourceFileLoader("turn_rest_credentials", str(path)))
     module = module_from_spec(spec)
     spec.loader.exec_module(module)

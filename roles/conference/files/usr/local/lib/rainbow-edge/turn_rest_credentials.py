@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Copyright: rainbow.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The TURN REST API for Janus on its own host (installed by the rainbow.edge conference role).
