@@ -104,13 +104,12 @@ def validate(options: Mapping[str, Any]) -> Dict[str, Any]:
     groups = read_groups(opts.get("groups"))
     hosts = read_hosts(opts.get("hosts"))
     links = read_links(opts.get("links"))
-    scope = _read_scope(opts.get("tiers"), plan)
-    findings: List[Finding] = []
-    checked: List[Tuple[Optional[str], Optional[str]]] = []
-    findings.extend(check_membership(plan, groups, hosts, scope))
+    skipped = read_skipped_tiers(opts.get("skipped_tiers"))
+    scope = tuple(tier for tier in _read_scope(opts.get("tiers"), plan) if tier not in skipped)
+    findings: List[Finding] = check_groups(plan, groups, scope, skipped)
+    checked: List[Tuple[Optional[str], Optional[str]]] = [(None, tier) for tier in scope]
+    findings.extend(check_membership(groups, hosts, scope))
     for tier in scope:
-        checked.append((None, tier))
-        findings.extend(check_count(tier, plan["tiers"][tier], groups.get(tier, ())))
         for host in groups.get(tier, ()):
             if host in hosts:
                 checked.append((host, tier))
@@ -131,6 +130,43 @@ def validate(options: Mapping[str, Any]) -> Dict[str, Any]:
         "checked": [{"host": host, "tier": tier} for host, tier in checked],
         "passed": not failures,
         "msg": summary(failures, warnings, len(hosts)),
+    }
+
+
+def check_inventory(options: Mapping[str, Any]) -> Dict[str, Any]:
+    """The inventory's tier groups against its variant, before any host is read.
+
+    Every problem at once: voice refused for this Edge is listed beside the
+    group problems, which are then judged against the Edge without voice.
+    """
+    opts = as_mapping(options, "options")
+    findings: List[Finding] = []
+    try:
+        plan = build_plan(opts, opts.get("overrides"))
+    except EdgeInputError as error:
+        if not opts.get("voice"):
+            raise
+        plan = build_plan(dict(opts, voice=False), opts.get("overrides"))
+        findings.append(Finding(
+            FAILURE, None, None, "voice", "voice on a Connected or a large Standalone Edge (8.4, 9.5)",
+            "edge_voice: true on %s" % _edge_name(plan), str(error)))
+    groups = read_groups(opts.get("groups"))
+    skipped = read_skipped_tiers(opts.get("skipped_tiers"))
+    scope = tuple(tier for tier in _read_scope(opts.get("tiers"), plan) if tier not in skipped)
+    findings.extend(check_groups(plan, groups, scope, skipped))
+    failures = [f for f in findings if f.severity == FAILURE]
+    warnings = [f for f in findings if f.severity == WARNING]
+    head = "Edge inventory: %d problem(s) for %s%s" % (
+        len(failures), _edge_name(plan), " with voice" if plan["voice"] else "")
+    return {
+        "plan": plan,
+        "scope": list(scope),
+        "skipped_tiers": skipped,
+        "failures": [f.as_dict() for f in failures],
+        "warnings": [f.as_dict() for f in warnings],
+        "passed": not failures,
+        "msg": head + (":\n" + "\n".join("- " + f.line() for f in failures) if failures
+                       else ": its groups fit the variant"),
     }
 
 
@@ -155,17 +191,75 @@ def _read_scope(value: Any, plan: Mapping[str, Any]) -> Tuple[str, ...]:
     return tuple(tier for tier in plan["tiers"] if tier in names)
 
 
-def check_membership(plan: Mapping[str, Any], groups: Mapping[str, Sequence[str]],
-                     hosts: Mapping[str, HostFacts], scope: Sequence[str]) -> List[Finding]:
-    """Hosts without facts, tiers the plan does not have, hosts serving two tiers."""
+def read_skipped_tiers(value: Any) -> Dict[str, str]:
+    """Tiers this run leaves out on purpose, each with the reason the report repeats."""
+    skipped = {}
+    for tier, reason in as_mapping(value, "skipped_tiers").items():
+        skipped[as_str(tier, "skipped_tiers")] = as_str(reason, "skipped_tiers.%s (the reason)" % tier)
+    return skipped
+
+
+def _edge_name(plan: Mapping[str, Any]) -> str:
+    if plan["variant"] == "connected":
+        return "a Connected Edge"
+    return "a %s Standalone Edge" % plan["scale"]
+
+
+def check_groups(plan: Mapping[str, Any], groups: Mapping[str, Sequence[str]], scope: Sequence[str],
+                 skipped: Mapping[str, str]) -> List[Finding]:
+    """The inventory's tier groups against the plan, from the inventory alone.
+
+    Failures: hosts in a tier the Edge must not have (voice on an Edge
+    without it, TURN on a Connected one), a skipped tier that is not one of
+    the Edge's or that has hosts, a tier in scope with fewer servers than
+    planned. Warnings: the skipped tiers, and the plan's tiers outside the
+    scope, so that no run leaves a tier out without saying so.
+    """
     findings = []
-    for tier, members in groups.items():
-        if tier not in plan["tiers"] and members:
+    voice_tiers = {row.tier for row in fp.rows_for(("8.4", "9.5"))}
+    for tier, members in sorted(groups.items()):
+        if tier in plan["tiers"] or not members:
+            continue
+        if tier in voice_tiers and not plan["voice"]:
+            hint = ("voice needs edge_voice: true, on a Connected or a large Standalone Edge (8.4, 9.5); "
+                    "or remove the group")
+        else:
+            hint = "remove the group: its servers are not part of %s (sections %s)" % (
+                _edge_name(plan), ", ".join(plan["sections"]))
+        findings.append(Finding(
+            FAILURE, None, tier, "unexpected_tier", "no %s servers on %s%s" % (
+                tier, _edge_name(plan), "" if plan["voice"] else " without voice"),
+            "%d host(s): %s" % (len(members), ", ".join(members)), hint))
+    for tier, reason in sorted(skipped.items()):
+        if tier not in plan["tiers"]:
             findings.append(Finding(
-                WARNING, None, tier, "unexpected_tier", "no %s servers in this plan" % tier,
-                "%d host(s): %s" % (len(members), ", ".join(members)),
-                "this tier is not part of a %s %s Edge; these hosts are not checked"
-                % (plan["scale"], plan["variant"])))
+                FAILURE, None, tier, "skipped_tier", "a tier of %s (%s)" % (_edge_name(plan), ", ".join(plan["tiers"])),
+                "edge_skipped_tiers names %s" % tier, "remove it from edge_skipped_tiers"))
+        elif groups.get(tier):
+            findings.append(Finding(
+                FAILURE, None, tier, "skipped_tier", "no hosts in a tier the run leaves out",
+                "%d host(s): %s" % (len(groups[tier]), ", ".join(groups[tier])),
+                "converge the tier (remove it from edge_skipped_tiers) or empty its group"))
+        else:
+            findings.append(Finding(
+                WARNING, None, tier, "not_converged", "%s servers (%s, section %s)" % (
+                    tier, plan["tiers"][tier]["title"], plan["tiers"][tier]["section"]),
+                "left out by edge_skipped_tiers", reason))
+    for tier in scope:
+        findings.extend(check_count(tier, plan["tiers"][tier], groups.get(tier, ())))
+    for tier in plan["tiers"]:
+        if tier not in scope and tier not in skipped:
+            findings.append(Finding(
+                WARNING, None, tier, "not_checked", "%s servers checked" % tier,
+                "not in the tiers checked (preflight_tiers: a partial delivery)",
+                "add the tier to preflight_tiers, or empty it to check every tier"))
+    return findings
+
+
+def check_membership(groups: Mapping[str, Sequence[str]], hosts: Mapping[str, HostFacts],
+                     scope: Sequence[str]) -> List[Finding]:
+    """Hosts without facts, hosts serving two tiers."""
+    findings = []
     tiers_of: Dict[str, List[str]] = {}
     for tier in scope:
         for host in groups.get(tier, ()):
@@ -206,27 +300,44 @@ def check_host(host: HostFacts, tier: str, entry: Mapping[str, Any], plan: Mappi
     return findings
 
 
+def _severity(entry: Mapping[str, Any], figure: str) -> str:
+    """A figure the document leaves out (assumed by the plan) is warned about, never failed on."""
+    return WARNING if figure in entry.get("unstated", ()) else FAILURE
+
+
+def _unstated_hint(entry: Mapping[str, Any]) -> str:
+    return " - the documents give no figure: %s" % "; ".join(entry["assumed"]) if entry.get("assumed") else ""
+
+
 def _check_cpu_memory(host: HostFacts, tier: str, entry: Mapping[str, Any], limits: Limits) -> List[Finding]:
     findings = []
     if host.vcpus < entry["vcpus"]:
         findings.append(Finding(
-            FAILURE, host.name, tier, "vcpus", "%d vCPUs" % entry["vcpus"], "%d vCPUs" % host.vcpus,
-            "give the VM %d more vCPU(s) (%s, section %s)"
-            % (entry["vcpus"] - host.vcpus, entry["title"], entry["section"])))
+            _severity(entry, "vcpus"), host.name, tier, "vcpus", "%d vCPUs" % entry["vcpus"], "%d vCPUs" % host.vcpus,
+            "give the VM %d more vCPU(s) (%s, section %s)%s"
+            % (entry["vcpus"] - host.vcpus, entry["title"], entry["section"],
+               _unstated_hint(entry) if _severity(entry, "vcpus") == WARNING else "")))
     floor_mb = entry["memory_gb"] * 1024 * (1 - limits.memory_tolerance_pct / 100.0)
     if host.memory_mb < floor_mb:
         findings.append(Finding(
-            FAILURE, host.name, tier, "memory",
+            _severity(entry, "memory_gb"), host.name, tier, "memory",
             "%d GB RAM (at least %d MB seen, %g%% allowed for the kernel's reservation)"
             % (entry["memory_gb"], int(floor_mb), limits.memory_tolerance_pct),
             "%d MB" % host.memory_mb,
-            "give the VM %d GB of RAM" % entry["memory_gb"]))
+            "give the VM %d GB of RAM%s"
+            % (entry["memory_gb"], _unstated_hint(entry) if _severity(entry, "memory_gb") == WARNING else "")))
     return findings
 
 
 def match_disks(required_gb: Sequence[float], available_gb: Sequence[float],
                 tolerance_pct: float = 0.0) -> List[float]:
-    """Required disk sizes that no distinct available disk covers.
+    """Required disk sizes that no distinct available disk covers."""
+    return _match_disks(required_gb, available_gb, tolerance_pct)[0]
+
+
+def _match_disks(required_gb: Sequence[float], available_gb: Sequence[float],
+                 tolerance_pct: float) -> Tuple[List[float], List[float]]:
+    """(required sizes no distinct disk covers, the disks left over).
 
     Greedy in ascending order (each requirement takes the smallest disk that
     still covers it) is optimal for this one-sided matching: a larger disk is
@@ -243,21 +354,33 @@ def match_disks(required_gb: Sequence[float], available_gb: Sequence[float],
                 break
         else:
             missing.append(size)
-    return missing
+    return missing, pool
 
 
 def _check_disks(host: HostFacts, tier: str, entry: Mapping[str, Any], limits: Limits) -> List[Finding]:
+    """The stated disks must be there; a disk whose size the document leaves
+    out (the All-in-One's "OS") is matched against what is left, and only
+    warned about."""
     required = [disk["size_gb"] for disk in entry["disks"]]
-    missing = match_disks(required, host.disks_gb, limits.disk_tolerance_pct)
-    if not missing:
-        return []
-    return [Finding(
-        FAILURE, host.name, tier, "disks",
-        "distinct disks of %s GB" % ", ".join(_gb(size) for size in required),
-        "disks of %s GB" % (", ".join(_gb(size) for size in sorted(host.disks_gb, reverse=True)) or "none"),
-        "%d required disk(s) without a distinct disk large enough (%s GB): add them, on the "
-        "datastore class the plan lists (IOPS are not measured)"
-        % (len(missing), ", ".join(_gb(size) for size in missing)))]
+    stated = [disk["size_gb"] for disk in entry["disks"] if disk.get("stated", True)]
+    unstated = [disk["size_gb"] for disk in entry["disks"] if not disk.get("stated", True)]
+    missing, left = _match_disks(stated, host.disks_gb, limits.disk_tolerance_pct)
+    expected = "distinct disks of %s GB" % ", ".join(_gb(size) for size in required)
+    actual = "disks of %s GB" % (", ".join(_gb(size) for size in sorted(host.disks_gb, reverse=True)) or "none")
+    findings = []
+    if missing:
+        findings.append(Finding(
+            FAILURE, host.name, tier, "disks", expected, actual,
+            "%d required disk(s) without a distinct disk large enough (%s GB): add them, on the "
+            "datastore class the plan lists (IOPS are not measured)"
+            % (len(missing), ", ".join(_gb(size) for size in missing))))
+    assumed_missing = _match_disks(unstated, left, limits.disk_tolerance_pct)[0] if not missing else []
+    if assumed_missing:
+        findings.append(Finding(
+            WARNING, host.name, tier, "disks", expected, actual,
+            "no distinct disk of %s GB besides the others; the documents give no size for it, "
+            "so this is not a failure%s" % (", ".join(_gb(size) for size in assumed_missing), _unstated_hint(entry))))
+    return findings
 
 
 def _gb(size: float) -> str:

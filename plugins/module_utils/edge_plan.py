@@ -218,6 +218,7 @@ def _tier_entry(row: fp.TierRow, groups: int) -> Dict[str, Any]:
         "data": row.data,
         "public": row.needs_wan,
         "assumed": list(row.assumed),
+        "unstated": list(row.unstated),
         "overridden": [],
     }
 
@@ -290,6 +291,9 @@ def apply_overrides(tiers: Dict[str, Dict[str, Any]], overrides: Optional[Mappin
             else:
                 new = as_int(change[key], "%s.%s" % (field, key), 0, MAX_USERS)
                 shown_old, shown_new = str(old), str(new)
+            # An agreed figure is a requirement, even where it repeats the plan's assumption.
+            if key in entry["unstated"]:
+                entry["unstated"].remove(key)
             if new != old:
                 entry[key] = new
                 entry["overridden"].append(key)
@@ -310,7 +314,7 @@ def _read_disks(value: Any, field: str) -> List[Dict[str, Any]]:
                 raise EdgeInputError("%s.iops must be standard or optimized, got %r" % (where, iops))
         else:
             size, iops = as_int(item, where, 1, 10 ** 7), fp.STANDARD
-        disks.append({"size_gb": size, "iops": iops})
+        disks.append({"size_gb": size, "iops": iops, "stated": True})
     return disks
 
 

@@ -38,64 +38,6 @@ description:
   - Impossible requests fail with a message saying why, for example voice on a small Standalone Edge,
     negative counts, fewer registered than concurrent users, or an unknown variant.
 options:
-  variant:
-    description: Edge variant (section 5).
-    type: str
-    choices: [connected, standalone]
-    default: connected
-  voice:
-    description: Add Rainbow Voice (8.4; on a Standalone Edge also 9.5, large scale only).
-    type: bool
-    default: false
-  concurrent_users:
-    description: Users connected at the same time. V(0) plans the smallest footprint of the variant.
-    type: int
-    default: 0
-  registered_users:
-    description:
-      - Registered users. Not given, it is taken as 5 x O(concurrent_users) (the ratio of the documents' tables).
-      - It cannot be below O(concurrent_users).
-    type: int
-  voice_users:
-    description: Subscribed Rainbow Voice users (only with O(voice=true)).
-    type: int
-    default: 0
-  concurrent_calls:
-    description: Concurrent voice calls (only with O(voice=true)).
-    type: int
-    default: 0
-  datacenters:
-    description: Number of datacenters the Edge spans (1 to 3; 7.1 recommends two to three).
-    type: int
-    default: 1
-  active_active:
-    description:
-      - With several datacenters, size the scalable tiers for twice the load so that each DC stays at or
-        below half of its capacity (7.1). Set V(false) to size for the nominal load only.
-    type: bool
-    default: true
-  scale:
-    description:
-      - V(auto) chooses from the figures. V(large) plans a large Standalone Edge for small figures (growth
-        expected, or voice). V(small) is refused when the figures exceed the small footprint.
-    type: str
-    choices: [auto, small, large]
-    default: auto
-  mail_relay:
-    description:
-      - Standalone Edge mail (9.6). V(edge) plans the recommended couple of dedicated send-only relays
-        (the documents give them no size, so the smallest Edge server is assumed, and warned about).
-        V(external) uses the company's or a partner's relay.
-    type: str
-    choices: [edge, external]
-    default: edge
-  overrides:
-    description:
-      - Per-tier replacement figures, for a footprint agreed with ALE Operations (vertical scaling) or a
-        lab. Keys are tier names, values a mapping of C(count), C(vcpus), C(memory_gb) and C(disks)
-        (a list of sizes in GB or of C({size_gb, iops})). Every override is reported as a warning.
-    type: dict
-    default: {}
   render:
     description: Documents to render from the plan and return in RV(documents).
     type: list
@@ -109,6 +51,7 @@ notes:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - rainbow.edge.attributes.read_only
+  - rainbow.edge.plan
 seealso:
   - module: rainbow.edge.edge_validate
   - module: rainbow.edge.edge_facts
@@ -198,7 +141,9 @@ tiers:
       C(nics) (C(zone) V(lan)/V(wan), C(ipv4) addresses held by each server, C(vips) floating VRRP addresses
       of the tier), C(ha) (V(M/S), V(M/M), ..., null when the document gives none), C(groups) (HA groups,
       count / base count), C(title), C(section), C(scaling), C(data) (data-hosting tier), C(public)
-      (needs public IPv4), C(assumed) (figures the document leaves out), C(overridden) (keys overridden).
+      (needs public IPv4), C(assumed) (figures the document leaves out, in words), C(unstated) (which of
+        C(vcpus) and C(memory_gb) the document leaves out, which the validator warns about and never fails on),
+        C(overridden) (keys overridden).
   returned: success
   type: dict
   sample:
@@ -208,7 +153,8 @@ tiers:
       ha: M/S
       vcpus: 4
       memory_gb: 64
-      disks: [{size_gb: 64, iops: standard}, {size_gb: 256, iops: optimized}, {size_gb: 256, iops: optimized}]
+      disks: [{size_gb: 64, iops: standard, stated: true}, {size_gb: 256, iops: optimized, stated: true},
+              {size_gb: 256, iops: optimized, stated: true}]
       nics: [{zone: lan, ipv4: 1, vips: 0}]
       title: MySQL/MariaDB
       section: "8.3"
@@ -216,6 +162,7 @@ tiers:
       data: true
       public: false
       assumed: []
+      unstated: []
       overridden: []
 totals:
   description: Sums over all tiers (disk in GB; addresses include VIPs).

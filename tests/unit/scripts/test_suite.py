@@ -146,6 +146,9 @@ PLUGINS_READ = {
         "nodes", "ring_devices", "sizing", "changed_settings", "ring_holders", "foreign_disks", "ring_errors",
         "deployed_files", "missing_disks")},
     "plugins/module_utils/edge_footprint.py": PREFLIGHT_PLUGINS | SWIFT_READERS,
+    # The sizing modules' shared option docs, and the inventory check of the preflight.
+    "plugins/doc_fragments/plan.py": PREFLIGHT_PLUGINS,
+    "plugins/modules/edge_inventory_check.py": PREFLIGHT_PLUGINS,
     # The encrypted volumes' probe and plan.
     # Swift's probe reads its files and disks with it too.
     "plugins/modules/block_devices.py": VOLUME_READERS | SWIFT_READERS,

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from ansible_collections.rainbow.edge.plugins.module_utils.edge_checks import match_disks, validate
+from ansible_collections.rainbow.edge.plugins.module_utils.edge_checks import check_inventory, match_disks, validate
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import EdgeInputError
 
 
@@ -95,6 +95,41 @@ def test_disks_need_distinct_matches(inventory, disks, fails):
     assert bool(checks(validate(opts)["failures"], "disks")) is fails
 
 
+@pytest.mark.parametrize("disks,warned,fails", [
+    ([40, 512, 512], True, False),    # the seed gives the OS disk no size: a warning, not a failure
+    ([64, 512, 512], False, False),
+    ([512, 512], True, False),        # no disk for the OS besides the data disks
+    ([40, 512, 500], False, True),    # a stated data disk short: a failure, and nothing more
+])
+def test_the_aio_system_disk_is_assumed_not_required(inventory, disks, warned, fails):
+    opts = inventory(variant="standalone", concurrent_users=800)
+    opts["hosts"][first_host(opts, "aio")]["disks_gb"] = disks
+    result = validate(opts)
+    assert bool(checks(result["failures"], "disks")) is fails, result["msg"]
+    warnings = checks(result["warnings"], "disks")
+    assert bool(warnings) is warned
+    if warned:
+        assert warnings[0]["host"] == first_host(opts, "aio")
+        assert "64 GB assumed" in warnings[0]["hint"]
+
+
+def test_the_mail_relays_unstated_size_is_warned_about(inventory):
+    opts = inventory(variant="standalone", concurrent_users=800)
+    mail = first_host(opts, "mail")
+    opts["hosts"][mail].update(vcpus=1, memory_mb=1024, disks_gb=[20])
+    result = validate(opts)
+    assert result["passed"], result["msg"]
+    assert {f["check"] for f in result["warnings"] if f["host"] == mail} == {"memory", "disks"}
+
+
+def test_an_override_makes_an_unstated_figure_a_requirement(inventory):
+    opts = inventory(variant="standalone", concurrent_users=800,
+                     overrides={"mail": {"memory_gb": 2, "disks": [64]}})
+    mail = first_host(opts, "mail")
+    opts["hosts"][mail].update(memory_mb=1024, disks_gb=[20])
+    assert {f["check"] for f in validate(opts)["failures"] if f["host"] == mail} == {"memory", "disks"}
+
+
 @pytest.mark.parametrize("required,available,missing", [
     ([64, 256, 256], [256, 64, 256], []),
     ([64, 256, 256], [300, 100], [256]),
@@ -132,13 +167,14 @@ def test_missing_tier_and_missing_facts(inventory):
         (None, "logs", "count"), (gone, "metrics", "facts")}
 
 
-def test_unexpected_tier_and_shared_host_warn(inventory):
+def test_an_unexpected_tier_fails_and_a_shared_host_warns(inventory):
     opts = inventory(variant="connected")
     db = first_host(opts, "mariadb")
     opts["groups"]["aio"] = [db]
     opts["groups"]["mongodb"].append(db)
     result = validate(opts)
-    assert {f["check"] for f in result["warnings"]} >= {"unexpected_tier", "shared_host"}
+    assert [f["tier"] for f in checks(result["failures"], "unexpected_tier")] == ["aio"]
+    assert checks(result["warnings"], "shared_host")
 
 
 def test_non_tier_groups_are_ignored(inventory):
@@ -336,3 +372,91 @@ def test_bad_input_fails_clearly(inventory, mutate, message):
     mutate(opts)
     with pytest.raises(EdgeInputError, match=message):
         validate(opts)
+
+
+# --- the inventory against its variant, before any host is read --------------
+
+def groups_only(opts):
+    """What the inventory check is given: the sizing options and the groups, no facts."""
+    return {key: value for key, value in opts.items() if key not in ("hosts", "links", "wan_bandwidth_mbps")}
+
+
+@pytest.mark.parametrize("options", [
+    {"variant": "connected"},
+    {"variant": "connected", "voice": True},
+    {"variant": "standalone", "concurrent_users": 800},
+    {"variant": "standalone", "concurrent_users": 20000, "voice": True},
+], ids=["connected", "connected-voice", "small", "large-voice"])
+def test_each_variant_inventory_passes(inventory, options):
+    result = check_inventory(groups_only(inventory(**options)))
+    assert result["passed"], result["msg"]
+    assert result["warnings"] == []
+
+
+def test_a_connected_inventory_with_turn_is_refused(inventory):
+    opts = groups_only(inventory(variant="connected"))
+    opts["groups"]["turn"] = ["turn1"]
+    opts["groups"]["icn"] = ["icn1", "icn2"]
+    result = check_inventory(opts)
+    assert {(f["tier"], f["check"]) for f in result["failures"]} == {
+        ("turn", "unexpected_tier"), ("icn", "unexpected_tier")}
+    assert "turn1" in result["msg"] and "edge_voice: true" in result["msg"]
+    assert result["msg"].count("\n- ") == 2
+
+
+def test_voice_on_a_small_standalone_is_listed_with_every_other_problem(inventory):
+    opts = groups_only(inventory(variant="standalone", concurrent_users=800))
+    opts["voice"] = True
+    opts["groups"]["voice_proxy"] = ["proxy1"]
+    opts["groups"]["swift"] = []
+    result = check_inventory(opts)
+    assert {(f["tier"], f["check"]) for f in result["failures"]} == {
+        (None, "voice"), ("voice_proxy", "unexpected_tier"), ("swift", "count")}
+    assert "exists only at large scale" in result["msg"]
+
+
+def test_missing_tiers_fail_unless_declared_skipped_with_a_reason(inventory):
+    opts = groups_only(inventory(variant="connected"))
+    del opts["groups"]["mongodb"]
+    opts["groups"]["logs"] = []
+    assert {f["tier"] for f in checks(check_inventory(opts)["failures"], "count")} == {"mongodb", "logs"}
+    opts["skipped_tiers"] = {"mongodb": "no MongoDB package reachable", "logs": "no Elasticsearch package"}
+    result = check_inventory(opts)
+    assert result["passed"], result["msg"]
+    assert {(f["tier"], f["actual"], f["hint"]) for f in result["warnings"]} == {
+        ("mongodb", "left out by edge_skipped_tiers", "no MongoDB package reachable"),
+        ("logs", "left out by edge_skipped_tiers", "no Elasticsearch package")}
+
+
+def test_a_skipped_tier_must_be_empty_and_part_of_the_edge(inventory):
+    opts = groups_only(inventory(variant="connected"))
+    opts["skipped_tiers"] = {"xmpp": "later", "turn": "not here"}
+    result = check_inventory(opts)
+    assert {(f["tier"], f["check"]) for f in result["failures"]} == {("xmpp", "skipped_tier"), ("turn", "skipped_tier")}
+
+
+def test_a_skipped_tier_needs_a_reason(inventory):
+    opts = groups_only(inventory(variant="connected"))
+    opts["skipped_tiers"] = {"mongodb": ""}
+    with pytest.raises(EdgeInputError, match="skipped_tiers.mongodb"):
+        check_inventory(opts)
+
+
+def test_tiers_outside_a_partial_delivery_are_warned_about(inventory):
+    opts = groups_only(inventory(variant="connected"))
+    del opts["groups"]["mongodb"]
+    opts["tiers"] = ["gatekeeper", "mariadb"]
+    result = check_inventory(opts)
+    assert result["passed"], result["msg"]
+    assert "mongodb" in {f["tier"] for f in checks(result["warnings"], "not_checked")}
+
+
+def test_validate_leaves_skipped_tiers_out(inventory):
+    opts = inventory(variant="connected")
+    for host in opts["groups"].pop("mongodb"):
+        del opts["hosts"][host]
+    assert checks(validate(opts)["failures"], "count")
+    opts["skipped_tiers"] = {"mongodb": "not in this lab"}
+    result = validate(opts)
+    assert result["passed"], result["msg"]
+    assert "mongodb" not in result["scope"]

@@ -205,7 +205,8 @@ def test_overrides_replace_figures_and_are_warned():
                        "xmpp": {"count": 0}})
     entry = plan["tiers"]["mariadb"]
     assert (entry["vcpus"], entry["memory_gb"]) == (1, 1)
-    assert entry["disks"] == [{"size_gb": 8, "iops": "standard"}, {"size_gb": 16, "iops": "optimized"}]
+    assert entry["disks"] == [{"size_gb": 8, "iops": "standard", "stated": True},
+                              {"size_gb": 16, "iops": "optimized", "stated": True}]
     assert plan["tiers"]["xmpp"]["count"] == 0
     assert sum("overridden" in warning for warning in plan["warnings"]) == 4
 

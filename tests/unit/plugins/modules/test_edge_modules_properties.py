@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.rainbow.edge.plugins.module_utils import edge_host
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_footprint import TIER_NAMES
-from ansible_collections.rainbow.edge.plugins.modules import edge_facts, edge_plan, edge_validate
+from ansible_collections.rainbow.edge.plugins.modules import edge_facts, edge_inventory_check, edge_plan, edge_validate
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -70,8 +70,16 @@ validate_args = plan_args.flatmap(lambda base: st.fixed_dictionaries(
         "max_rtt_ms": st.one_of(st.floats(), anything),
         "memory_tolerance_pct": st.one_of(st.floats(), anything),
         "tiers": st.one_of(st.lists(st.sampled_from(TIER_NAMES), max_size=3), anything),
+        "skipped_tiers": st.one_of(st.dictionaries(st.sampled_from(TIER_NAMES + ("bogus",)),
+                                                   st.one_of(st.sampled_from(["", "a lab"]), anything), max_size=3),
+                                   anything),
         "fail_on_failures": st.one_of(st.booleans(), anything),
     }).map(lambda extra: dict(base, **extra)))
+
+# The inventory check takes the validator's options but the facts.
+inventory_check_args = validate_args.map(
+    lambda args: {key: value for key, value in args.items()
+                  if key in edge_inventory_check.ARGUMENT_SPEC})
 
 facts_args = st.fixed_dictionaries({}, optional={
     "gather": st.one_of(st.booleans(), anything),
@@ -110,6 +118,12 @@ def test_edge_plan_never_crashes(module_runner, args):
 @given(args=validate_args)
 def test_edge_validate_never_crashes(module_runner, args):
     assert_clean_ending(*module_runner(edge_validate.main, args))
+
+
+@SETTINGS
+@given(args=inventory_check_args)
+def test_edge_inventory_check_never_crashes(module_runner, args):
+    assert_clean_ending(*module_runner(edge_inventory_check.main, args))
 
 
 @SETTINGS
