@@ -149,6 +149,10 @@ PLUGINS_READ = {
     # The sizing modules' shared option docs, and the inventory check of the preflight.
     "plugins/doc_fragments/plan.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_inventory_check.py": PREFLIGHT_PLUGINS,
+    # The plan report's picture of the inventory: playbooks/plan.yml only, which no scenario runs.
+    "plugins/module_utils/edge_topology.py": set(),
+    "plugins/filter/edge_topology.py": set(),
+    "plugins/filter/edge_topology.yml": set(),
     # The encrypted volumes' probe and plan.
     # Swift's probe reads its files and disks with it too.
     "plugins/modules/block_devices.py": VOLUME_READERS | SWIFT_READERS,
