@@ -83,6 +83,7 @@ NOT_INPUTS = (
     "changelogs/",
     "docs/",
     "inventories/",
+    "scripts/gates.sh",
     "scripts/pip_bootstrap.py",
     "scripts/render_inventories.py",
     "scripts/suite.py",
