@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: edge_inventory_check
 short_description: Check an inventory's tier groups against its Edge variant, before any host is contacted
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Plans the Edge exactly as M(rainbow.edge.edge_plan) does (same options), then checks the inventory's tier
     groups against the plan, from the inventory alone. The first thing a whole-Edge run does, so that a wrong

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: swift_ring
 short_description: Keep a Swift ring in line with the inventory, with the guards of a live cluster
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the ring's builder file (C(<builder_dir>/<ring>.builder)) with Swift's own library, plans what
     C(swift-ring-builder) must do to match O(devices), and does it with C(swift-ring-builder) (which keeps a
