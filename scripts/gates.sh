@@ -56,14 +56,17 @@ bundled_collections() {
 # The collection it reads is copied outside any hidden directory: under one
 # (.cache), antsibull-docs finds no plugin at all and passes having linted nothing.
 collection_docs() {
-  local venv="$REPO_ROOT/.cache/docs-venv" site="$REPO_ROOT/.cache/docs/site" core root status
+  local venv="$REPO_ROOT/.cache/docs-venv" site="$REPO_ROOT/.cache/docs/site" core root status collections
   core=$(grep -E '^ansible-core==' "$REPO_ROOT/requirements.txt")
   tool_venv "$venv" "$REPO_ROOT/scripts/gates/docs.txt" "$core"
   root=$(mktemp -d "${TMPDIR:-/tmp}/rainbow-edge-docs.XXXXXX")
   shipped_tree "$root"
   rm -rf "$site" && mkdir -p "$(dirname "$site")" && mkdir -m 700 "$site"
+  collections="$root:$(bundled_collections)"
   (
-    export ANSIBLE_COLLECTIONS_PATH="$root:$(bundled_collections)" PATH="$venv/bin:$PATH"
+    # The tools' venv first, in this subshell only.
+    # shellcheck disable=SC2030
+    export ANSIBLE_COLLECTIONS_PATH="$collections" PATH="$venv/bin:$PATH"
     unset ANSIBLE_CONFIG
     cd "$root/ansible_collections/rainbow/edge" \
       && antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs=all . \
@@ -92,6 +95,8 @@ galaxy_import() {
   (cd "$root/collection/ansible_collections/rainbow/edge" \
     && ansible-galaxy collection build --force --output-path "$root" >/dev/null) || return 1
   log="$root/import.log"
+  # collection_docs changes PATH in its own subshell only.
+  # shellcheck disable=SC2031
   (cd "$root" && GALAXY_IMPORTER_CONFIG="$REPO_ROOT/scripts/gates/galaxy-importer.cfg" PATH="$venv/bin:$PATH" \
     "$venv/bin/python" -m galaxy_importer.main "$root"/rainbow-edge-*.tar.gz) >"$log" 2>&1 || {
     cat "$log" >&2; return 1
