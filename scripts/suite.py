@@ -22,6 +22,9 @@ scripts/test asks this file which scenarios to run and records each pass:
   derivation understands (another scenario, a role, playbook or plugin not
   reached) or is on the short list of files no scenario reads (docs, unit
   tests, changelogs, receipts, lint settings, this planner).
+* A scenario whose metadata says ``inputs: all`` (``ee``: the execution
+  environment packs the whole collection) reads every file but the receipts
+  and the planner's metadata (``suite.yml``), which no run reads.
 * A pass writes ``tests/receipts/<scenario>.json``: the hash of those inputs,
   the date, each stage's wall time and the figures the verify printed. A
   scenario whose inputs hash to its receipt's key, less than 7 days old, is
@@ -94,14 +97,22 @@ NOT_INPUTS = (
     "scripts/suite.py",
     RECEIPT_DIR + "/",
     "tests/unit/",
+    # The execution environment's definition, and what this collection tells
+    # ansible-builder: read by the ee scenario only (inputs: all).
+    "execution-environment/",
+    "meta/execution-environment.yml",
+    "meta/ee-requirements.txt",
+    "meta/ee-bindep.txt",
 )
 # Areas whose files are inputs only when the derivation reaches them.
 DERIVED_AREAS = ("molecule/", "playbooks/", "roles/", "plugins/")
-# Lab scripts that run one scenario themselves.
-SCENARIO_SCRIPTS = {"demo": ("scripts/demo",)}
+# Scripts that run one scenario themselves (or build what it tests).
+SCENARIO_SCRIPTS = {"demo": ("scripts/demo",), "ee": ("scripts/build-ee", "scripts/ee_collections.py")}
 
 STAGES = ("destroy", "syntax", "create", "prepare", "converge", "idempotence", "check", "verify")
-METADATA_KEYS = {"order": int, "minutes": int, "requires_env": str, "why": str, "debian12": str}
+METADATA_KEYS = {"order": int, "minutes": int, "requires_env": str, "why": str, "debian12": str, "inputs": str}
+# suite.yml's inputs: derived from the code (not set), or every file.
+ALL_INPUTS = "all"
 # How a scenario runs on an older release (suite.yml's debian12): molecule's
 # whole test sequence, or converge and its rerun only.
 RELEASE_SEQUENCES = {
@@ -133,6 +144,8 @@ _PLUGIN_IMPORT = re.compile(
 _DEFINED_NAME = re.compile(r"[\"']([a-z0-9_]+)[\"']\s*:")
 # Documentation inside derived areas (a role's README): Ansible never reads it.
 _DOC = re.compile(r"\.(md|rst|txt)$")
+# A scenario's planner metadata.
+_METADATA = re.compile(r"molecule/[^/]+/suite\.yml")
 
 
 class SuiteError(Exception):
@@ -149,6 +162,7 @@ class Scenario:
     requires_env: str = ""
     why: str = ""
     debian12: str = ""
+    inputs: str = ""
     # Set on a release variant (mariadb@debian12): the scenario it runs, the release.
     base: str = ""
     release: str = "13"
@@ -196,14 +210,25 @@ def parse_metadata(text: str, where: str) -> dict:
     return data
 
 
+def scenario_metadata(name: str, root: Path = ROOT) -> dict:
+    """What ``molecule/<name>/suite.yml`` says, checked; {} when there is none."""
+    meta = root / "molecule" / name / "suite.yml"
+    if not meta.is_file():
+        return {}
+    where = str(meta.relative_to(root))
+    data = parse_metadata(meta.read_text(), where)
+    if data.get("debian12", "") not in ("",) + tuple(RELEASE_SEQUENCES):
+        raise SuiteError(f"{where}: debian12 must be one of {', '.join(RELEASE_SEQUENCES)}")
+    if data.get("inputs", "") not in ("", ALL_INPUTS):
+        raise SuiteError(f"{where}: inputs must be {ALL_INPUTS} (or not set: derived from the code)")
+    return data
+
+
 def load_scenarios(root: Path = ROOT) -> dict[str, Scenario]:
     scenarios = {}
     for config in sorted((root / "molecule").glob("*/molecule.yml")):
         name = config.parent.name
-        meta = config.parent / "suite.yml"
-        data = parse_metadata(meta.read_text(), str(meta.relative_to(root))) if meta.is_file() else {}
-        if data.get("debian12", "") not in ("",) + tuple(RELEASE_SEQUENCES):
-            raise SuiteError(f"{meta.relative_to(root)}: debian12 must be one of {', '.join(RELEASE_SEQUENCES)}")
+        data = scenario_metadata(name, root)
         scenarios[name] = Scenario(name=name, **data)
         if data.get("debian12"):
             variant = dict(data, base=name, release="12")
@@ -401,6 +426,8 @@ def scenario_inputs(name: str, root: Path = ROOT, files: list[str] | None = None
     """
     files = tracked_files(root) if files is None else files
     name = name.split(VARIANT)[0]  # a release variant reads what its scenario reads
+    if scenario_metadata(name, root).get("inputs") == ALL_INPUTS:
+        return sorted(f for f in files if not _under(f, (RECEIPT_DIR + "/",)) and not _METADATA.fullmatch(f))
     walk = _Walk(root=root, files=files, texts={} if texts is None else texts, groups=scenario_groups(name, root))
     # A scenario's suite.yml is the planner's (order, minutes), not molecule's.
     seeds = [f for f in files if (f.startswith(f"molecule/{name}/") and not f.endswith("/suite.yml"))

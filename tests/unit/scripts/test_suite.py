@@ -71,7 +71,12 @@ ROLES_READ = {
     "mail": {"shared", "common", "mail"},
     # Its prepare converges playbooks/turn.yml and playbooks/public_lb.yml; then playbooks/conference.yml.
     "conference": {"shared", "common", "turn", "public_lb", "conference"},
+    # The execution environment packs the whole collection: every role.
+    "ee": {path.name for path in (ROOT / "roles").iterdir() if path.is_dir()},
 }
+# Scenarios whose suite.yml says `inputs: all`: they read every file but the
+# receipts and the planner's metadata.
+EVERY_FILE_READERS = {"ee"}
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
 PLAYBOOKS_READ = {
@@ -249,6 +254,13 @@ PLUGINS_READ = {
 
 def expected_readers(path: str) -> set[str]:
     """The scenarios that read ``path``, by the rules above."""
+    if path.startswith(suite.RECEIPT_DIR + "/") or (path.startswith("molecule/") and path.endswith("/suite.yml")):
+        return set()
+    return derived_readers(path) | EVERY_FILE_READERS
+
+
+def derived_readers(path: str) -> set[str]:
+    """The scenarios whose inputs are derived from the code that read ``path``."""
     parts = path.split("/")
     if suite._under(path, suite.COMMON_INPUTS):
         return set(SCENARIOS)
@@ -270,6 +282,8 @@ def expected_readers(path: str) -> set[str]:
         return PREFLIGHT_PLUGINS
     if path in ("scripts/demo",):
         return {"demo"}
+    if path in ("scripts/build-ee", "scripts/ee_collections.py"):
+        return set()  # the ee scenario's, which reads every file
     return set(SCENARIOS)  # anything else: conservatively read by all
 
 
@@ -467,6 +481,32 @@ def test_a_release_variant_has_its_own_key_and_runs_in_the_lane_of_its_scenario(
 def test_an_unknown_release_sequence_is_refused(fake_repo):
     (fake_repo / "molecule" / "gamma" / "suite.yml").write_text("debian12: quick\n")
     with pytest.raises(suite.SuiteError, match="debian12 must be one of full, idempotence"):
+        suite.load_scenarios(fake_repo)
+
+
+def test_a_scenario_whose_inputs_are_all_reads_every_file_but_the_receipts_and_the_planner_s_metadata(fake_repo):
+    (fake_repo / "molecule" / "gamma" / "suite.yml").write_text("order: 1\nminutes: 5\ninputs: all\n")
+    for path in ("README.md", "docs/guide.md", "roles/x/README.md", "tests/unit/test_x.py", "tests/receipts/beta.json"):
+        (fake_repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (fake_repo / path).write_text("{}\n")
+    inputs = suite.scenario_inputs("gamma", fake_repo)
+    assert inputs == ["README.md", "docs/guide.md", "molecule/alpha/molecule.yml", "molecule/beta/molecule.yml",
+                      "molecule/gamma/molecule.yml", "molecule/shared/converge.yml", "roles/x/README.md",
+                      "tests/unit/test_x.py"]
+    # Another scenario's receipt leaves its key as it was; any other file moves it.
+    key = suite.scenario_key("gamma", fake_repo)
+    suite.write_receipt("alpha", "k", STAMPED_LOG.replace("swift", "alpha"), jobs=2, wall=60, root=fake_repo)
+    (fake_repo / "molecule" / "gamma" / "suite.yml").write_text("order: 2\nminutes: 9\ninputs: all\n")
+    assert suite.scenario_key("gamma", fake_repo) == key
+    (fake_repo / "docs" / "guide.md").write_text("y\n")
+    assert suite.scenario_key("gamma", fake_repo) != key
+    # The other scenarios still derive theirs: the docs are not among them.
+    assert "docs/guide.md" not in suite.scenario_inputs("alpha", fake_repo)
+
+
+def test_an_unknown_inputs_value_is_refused(fake_repo):
+    (fake_repo / "molecule" / "gamma" / "suite.yml").write_text("inputs: some\n")
+    with pytest.raises(suite.SuiteError, match="inputs must be all"):
         suite.load_scenarios(fake_repo)
 
 
