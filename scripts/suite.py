@@ -86,6 +86,7 @@ NOT_INPUTS = (
     "COPYING",
     "README.md",
     "changelogs/",
+    "CHANGELOG.rst",
     "docs/",
     "inventories/",
     "scripts/check_docsite.py",
