@@ -27,16 +27,17 @@ PAGE = REPO / "docs" / "docsite" / "rst" / "playbooks.rst"
 LABEL = "ansible_collections.rainbow.edge.docsite.playbooks"
 
 # Playbooks an operator runs for something other than deploying a tier.
-WHOLE_EDGE = ("site", "preflight", "check_inputs", "plan")
+WHOLE_EDGE = ("site", "connected", "standalone_small", "standalone_large", "preflight", "check_inputs", "plan")
 OPERATIONS = ("api_rolling_restart", "mariadb_failover", "mariadb_switchover", "backup_restore_files",
               "backup_restore_mariadb", "backup_restore_swift")
 
+# (title, variant, scale, voice, its whole-Edge playbook)
 VARIANTS = (
-    ("Connected Edge", "connected", "large", False),
-    ("Connected Edge with voice", "connected", "large", True),
-    ("Standalone Edge, small scale (All-in-One)", "standalone", "small", False),
-    ("Standalone Edge, large scale", "standalone", "large", False),
-    ("Standalone Edge, large scale with voice", "standalone", "large", True),
+    ("Connected Edge", "connected", "large", False, "connected"),
+    ("Connected Edge with voice", "connected", "large", True, "connected"),
+    ("Standalone Edge, small scale (All-in-One)", "standalone", "small", False, "standalone_small"),
+    ("Standalone Edge, large scale", "standalone", "large", False, "standalone_large"),
+    ("Standalone Edge, large scale with voice", "standalone", "large", True, "standalone_large"),
 )
 
 
@@ -84,18 +85,29 @@ def playbook_entry(path: Path) -> list:
     return lines + [""]
 
 
+def in_site(tier: str) -> bool:
+    """site.yml imports the tier's playbook, or its parts (gatekeeper_gateway.yml, gatekeeper_api.yml)."""
+    imported = [target[:-len(".yml")] for _, target in plays((REPO / "playbooks" / "site.yml").read_text())]
+    return any(name == tier or name.startswith(tier + "_") for name in imported)
+
+
 def variant_table() -> list:
-    lines = [".. list-table::", "   :header-rows: 1", "", "   * - Variant", "     - Tiers (inventory groups)",
-             "     - Playbooks that deploy them"]
-    for title, variant, scale, voice in VARIANTS:
+    lines = [".. list-table::", "   :header-rows: 1", "", "   * - Variant", "     - Whole-Edge playbook",
+             "     - Tiers (inventory groups)", "     - Tier playbooks that deploy them"]
+    for title, variant, scale, voice, whole in VARIANTS:
         mail = variant == "standalone"
         tiers = [row.tier for row in fp.rows_for(fp.sections_for(variant, scale, voice, mail))]
         built = [tier for tier in tiers if (REPO / "playbooks" / ("%s.yml" % tier)).exists()]
         missing = [tier for tier in tiers if tier not in built]
-        deployed = ", ".join("``playbooks/%s.yml``" % tier for tier in built)
+        deployed = ", ".join("``playbooks/%s.yml``" % tier for tier in built if in_site(tier))
+        alone = [tier for tier in built if not in_site(tier)]
+        if alone:
+            deployed += "; run on their own, not yet in ``site.yml``: %s" % ", ".join(
+                "``playbooks/%s.yml``" % tier for tier in alone)
         if missing:
             deployed += "; not yet built: %s" % ", ".join("``%s``" % tier for tier in missing)
-        lines += ["   * - %s" % title, "     - %s" % ", ".join("``%s``" % tier for tier in tiers), "     - %s" % deployed]
+        lines += ["   * - %s" % title, "     - ``playbooks/%s.yml``" % whole,
+                  "     - %s" % ", ".join("``%s``" % tier for tier in tiers), "     - %s" % deployed]
     return lines + [""]
 
 
@@ -112,8 +124,9 @@ def render() -> str:
     lines += section("Playbooks", "=")
     lines += ["The collection's playbooks, run as ``ansible-playbook -i INVENTORY playbooks/NAME.yml`` from a "
               "checkout, or as ``rainbow.edge.NAME`` once the collection is installed. Each tier's playbook checks "
-              "every role's inputs on every Edge host before it changes anything; ``site.yml`` runs them all in "
-              "order.", ""]
+              "every role's inputs on every Edge host before it changes anything; ``site.yml`` runs them in order, "
+              "for whatever variant the inventory describes, and each variant's own playbook runs ``site.yml`` "
+              "after refusing an inventory of any other variant.", ""]
     lines += section("What each variant deploys", "-")
     lines += variant_table()
     for title, members in groups:

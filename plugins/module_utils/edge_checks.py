@@ -42,6 +42,16 @@ from ansible_collections.rainbow.edge.plugins.module_utils.edge_plan import buil
 FAILURE = "failure"
 WARNING = "warning"
 
+# The whole-Edge playbooks (playbooks/<name>.yml), each for one variant: to
+# the variant and scale (None: any) the inventory must describe. Voice is an
+# add-on of the Connected and large Standalone playbooks (the plan refuses it
+# on a small Standalone Edge).
+VARIANT_PLAYBOOKS: Dict[str, Tuple[str, Optional[str]]] = {
+    "connected": ("connected", None),
+    "standalone_small": ("standalone", "small"),
+    "standalone_large": ("standalone", "large"),
+}
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -153,6 +163,7 @@ def check_inventory(options: Mapping[str, Any]) -> Dict[str, Any]:
     groups = read_groups(opts.get("groups"))
     skipped = read_skipped_tiers(opts.get("skipped_tiers"))
     scope = tuple(tier for tier in _read_scope(opts.get("tiers"), plan) if tier not in skipped)
+    findings.extend(check_playbook(opts.get("variant_playbook"), plan))
     findings.extend(check_groups(plan, groups, scope, skipped))
     failures = [f for f in findings if f.severity == FAILURE]
     warnings = [f for f in findings if f.severity == WARNING]
@@ -203,6 +214,32 @@ def _edge_name(plan: Mapping[str, Any]) -> str:
     if plan["variant"] == "connected":
         return "a Connected Edge"
     return "a %s Standalone Edge" % plan["scale"]
+
+
+def check_playbook(playbook: Any, plan: Mapping[str, Any]) -> List[Finding]:
+    """A variant's playbook run over an inventory of another variant: refused, naming the right one.
+
+    ``playbook`` None or empty is site.yml, which deploys whatever variant
+    the inventory describes.
+    """
+    if playbook is None or playbook == "":
+        return []
+    name = as_str(playbook, "variant_playbook")
+    if name not in VARIANT_PLAYBOOKS:
+        raise EdgeInputError("variant_playbook: %s is not a variant's playbook (known: %s)"
+                             % (name, ", ".join(VARIANT_PLAYBOOKS)))
+    variant, scale = VARIANT_PLAYBOOKS[name]
+    if plan["variant"] == variant and scale in (None, plan["scale"]):
+        return []
+    expected = {"connected": "a Connected Edge"}.get(name, "a %s Standalone Edge" % scale)
+    right = [other for other, (want_variant, want_scale) in VARIANT_PLAYBOOKS.items()
+             if want_variant == plan["variant"] and want_scale in (None, plan["scale"])]
+    return [Finding(
+        FAILURE, None, None, "variant_playbook",
+        "an inventory of %s (playbooks/%s.yml)" % (expected, name),
+        "edge_variant: %s, planned as %s" % (plan["variant"], _edge_name(plan)),
+        "run playbooks/%s.yml (or site.yml, which follows the inventory), or correct edge_variant, "
+        "edge_concurrent_users or preflight_scale" % right[0])]
 
 
 def check_groups(plan: Mapping[str, Any], groups: Mapping[str, Sequence[str]], scope: Sequence[str],

@@ -14,13 +14,23 @@ description:
   - Plans the Edge exactly as M(rainbow.edge.edge_plan) does (same options), then checks the inventory's tier
     groups against the plan, from the inventory alone. The first thing a whole-Edge run does, so that a wrong
     inventory stops it before any host is read or changed.
-  - Lists every problem at once. B(Failures.) Hosts in a tier the Edge must not have (a TURN group on a
+  - Lists every problem at once. B(Failures.) A variant's playbook (O(variant_playbook)) run over an inventory
+    of another variant; hosts in a tier the Edge must not have (a TURN group on a
     Connected Edge, voice tiers without O(voice)); O(voice) on an Edge that cannot have it (a small Standalone
     Edge; the groups are then judged against the Edge without voice); a tier with fewer servers than planned;
     a tier in O(skipped_tiers) that is not one of the Edge's, or that has hosts.
   - B(Warnings.) Each tier in O(skipped_tiers), with its reason (the run does not converge it, and no run
     leaves a tier out silently); each tier of the plan outside O(tiers).
 options:
+  variant_playbook:
+    description:
+      - The whole-Edge playbook of one variant that runs this check (C(playbooks/connected.yml),
+        C(playbooks/standalone_small.yml), C(playbooks/standalone_large.yml)). The plan of the inventory
+        must be that variant (and, for a Standalone Edge, that scale); otherwise the run is refused, naming
+        the playbook that fits.
+      - Not given (C(playbooks/site.yml)), whatever variant the inventory describes is deployed.
+    type: str
+    choices: [connected, standalone_small, standalone_large]
   groups:
     description:
       - Tier name to host names, as the inventory's C(groups) (passing the whole C(groups) variable is fine
@@ -59,6 +69,15 @@ author:
 """
 
 EXAMPLES = r"""
+- name: playbooks/standalone_small.yml refuses an inventory of any other Edge
+  rainbow.edge.edge_inventory_check:
+    variant_playbook: standalone_small
+    variant: "{{ edge_variant }}"
+    concurrent_users: "{{ edge_concurrent_users }}"
+    groups: "{{ groups }}"
+  run_once: true
+  delegate_to: localhost
+
 - name: Refuse an inventory that is not the Edge it says it is
   rainbow.edge.edge_inventory_check:
     variant: "{{ edge_variant }}"
@@ -127,11 +146,12 @@ plan:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_ansible import attempt, new_module
-from ansible_collections.rainbow.edge.plugins.module_utils.edge_checks import check_inventory
+from ansible_collections.rainbow.edge.plugins.module_utils.edge_checks import VARIANT_PLAYBOOKS, check_inventory
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_plan import PLAN_ARGUMENT_SPEC
 
 ARGUMENT_SPEC = dict(
     PLAN_ARGUMENT_SPEC,
+    variant_playbook=dict(type="str", choices=list(VARIANT_PLAYBOOKS)),
     groups=dict(type="dict", default={}),
     tiers=dict(type="list", elements="str", default=[]),
     skipped_tiers=dict(type="dict", default={}),

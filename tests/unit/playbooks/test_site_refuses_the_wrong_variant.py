@@ -1,8 +1,9 @@
-"""playbooks/site.yml stops before any host is contacted when the inventory is not its variant.
+"""The whole-Edge playbooks stop before any host is contacted when the inventory is not their variant.
 
-The shipped inventory templates, each made wrong in one way the issue names,
-with every host unreachable (SSH to a closed port on the controller): the run
-must fail at the inventory check, listing the reasons, with no host contacted.
+The shipped inventory templates, each made wrong in one way the issue names
+(or run by another variant's playbook), with every host unreachable (SSH to a
+closed port on the controller): the run must fail at the inventory check,
+listing the reasons, with no host contacted.
 """
 
 from __future__ import annotations
@@ -37,17 +38,38 @@ def small_standalone_with_voice() -> dict:
     return inventory
 
 
-@pytest.mark.parametrize("make,reasons", [
-    (connected_with_turn, ["[turn] unexpected_tier", "turn1", "a Connected Edge"]),
-    (small_standalone_with_voice, ["voice: expected voice on a Connected or a large Standalone Edge",
-                                   "exists only at large scale"]),
-], ids=["connected-with-turn", "small-standalone-with-voice"])
-def test_site_stops_at_the_inventory_check(tmp_path, make, reasons):
+def connected() -> dict:
+    return yaml.safe_load((ROOT / "inventories/connected/hosts.yml").read_text())
+
+
+def small_standalone() -> dict:
+    return yaml.safe_load((ROOT / "inventories/standalone-small/hosts.yml").read_text())
+
+
+def large_standalone() -> dict:
+    return yaml.safe_load((ROOT / "inventories/standalone-large/hosts.yml").read_text())
+
+
+@pytest.mark.parametrize("playbook,make,reasons", [
+    ("site", connected_with_turn, ["[turn] unexpected_tier", "turn1", "a Connected Edge"]),
+    ("site", small_standalone_with_voice, ["voice: expected voice on a Connected or a large Standalone Edge",
+                                           "exists only at large scale"]),
+    ("connected", small_standalone, ["variant_playbook: expected an inventory of a Connected Edge",
+                                     "run playbooks/standalone_small.yml"]),
+    ("standalone_small", connected_with_turn, ["variant_playbook: expected an inventory of a small Standalone Edge",
+                                               "run playbooks/connected.yml", "[turn] unexpected_tier"]),
+    ("standalone_large", small_standalone, ["variant_playbook: expected an inventory of a large Standalone Edge",
+                                            "run playbooks/standalone_small.yml"]),
+    ("standalone_small", large_standalone, ["variant_playbook: expected an inventory of a small Standalone Edge",
+                                            "run playbooks/standalone_large.yml"]),
+], ids=["site-connected-with-turn", "site-small-standalone-with-voice", "connected-over-small",
+        "small-over-connected-with-turn", "large-over-small", "small-over-large"])
+def test_a_whole_edge_playbook_stops_at_the_inventory_check(tmp_path, playbook, make, reasons):
     (tmp_path / "hosts.yml").write_text(yaml.safe_dump(unreachable(make())))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
                ANSIBLE_HOST_KEY_CHECKING="False")
     result = subprocess.run(
-        ["ansible-playbook", "-i", str(tmp_path / "hosts.yml"), str(ROOT / "playbooks/site.yml")],
+        ["ansible-playbook", "-i", str(tmp_path / "hosts.yml"), str(ROOT / "playbooks" / (playbook + ".yml"))],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-4000:]

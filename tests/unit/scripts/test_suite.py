@@ -84,7 +84,7 @@ PLAYBOOKS_READ = {
     "mariadb": {"mariadb_failover", "mariadb_switchover"},
     "mongodb_full": {"mongodb"},
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
-    "demo": {"site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
+    "demo": {"connected", "site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
              "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail"},
     "metrics": {"check_inputs", "tasks/check_role_inputs"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},

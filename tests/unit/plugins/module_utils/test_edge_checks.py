@@ -460,3 +460,50 @@ def test_validate_leaves_skipped_tiers_out(inventory):
     result = validate(opts)
     assert result["passed"], result["msg"]
     assert "mongodb" not in result["scope"]
+
+
+@pytest.mark.parametrize("playbook,options", [
+    ("connected", {"variant": "connected"}),
+    ("connected", {"variant": "connected", "voice": True, "datacenters": 2}),
+    ("standalone_small", {"variant": "standalone", "concurrent_users": 800}),
+    ("standalone_large", {"variant": "standalone", "concurrent_users": 20000, "voice": True}),
+    ("standalone_large", {"variant": "standalone", "concurrent_users": 800, "scale": "large"}),
+    ("", {"variant": "standalone", "concurrent_users": 800}),
+    (None, {"variant": "connected"}),
+], ids=["connected", "connected-voice", "small", "large-voice", "small-figures-planned-large", "site", "site-none"])
+def test_each_variant_playbook_takes_its_own_inventory(inventory, playbook, options):
+    opts = groups_only(inventory(**options))
+    opts["variant_playbook"] = playbook
+    result = check_inventory(opts)
+    assert result["passed"], result["msg"]
+
+
+@pytest.mark.parametrize("playbook,options,right", [
+    ("connected", {"variant": "standalone", "concurrent_users": 800}, "standalone_small"),
+    ("standalone_small", {"variant": "connected"}, "connected"),
+    ("standalone_small", {"variant": "standalone", "concurrent_users": 20000}, "standalone_large"),
+    ("standalone_large", {"variant": "standalone", "concurrent_users": 800}, "standalone_small"),
+], ids=["connected-over-small", "small-over-connected", "small-over-large", "large-over-small"])
+def test_a_variant_playbook_refuses_another_variant_naming_the_right_one(inventory, playbook, options, right):
+    opts = groups_only(inventory(**options))
+    opts["variant_playbook"] = playbook
+    result = check_inventory(opts)
+    assert [(f["tier"], f["check"]) for f in result["failures"]] == [(None, "variant_playbook")]
+    assert "playbooks/%s.yml" % playbook in result["msg"]
+    assert "run playbooks/%s.yml" % right in result["msg"]
+
+
+def test_the_wrong_playbook_is_listed_with_every_group_problem(inventory):
+    opts = groups_only(inventory(variant="connected"))
+    opts["groups"]["turn"] = ["turn1"]
+    opts["variant_playbook"] = "standalone_large"
+    result = check_inventory(opts)
+    assert {(f["tier"], f["check"]) for f in result["failures"]} == {
+        (None, "variant_playbook"), ("turn", "unexpected_tier")}
+
+
+def test_an_unknown_variant_playbook_is_an_input_error(inventory):
+    opts = groups_only(inventory(variant="connected"))
+    opts["variant_playbook"] = "standalone"
+    with pytest.raises(EdgeInputError, match="variant_playbook: standalone is not a variant's playbook"):
+        check_inventory(opts)

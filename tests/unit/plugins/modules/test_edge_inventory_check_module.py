@@ -44,3 +44,12 @@ def test_bad_input_is_a_message(module_runner, inventory):
     rc, result = module_runner(edge_inventory_check.main, args)
     assert rc == 1 and "skipped_tiers.mongodb" in result["msg"]
     assert "exception" not in result
+
+
+def test_a_variant_playbook_over_another_variant_fails_the_task(module_runner, inventory):
+    args = groups_of(inventory, variant="connected")
+    args["variant_playbook"] = "standalone_small"
+    rc, result = module_runner(edge_inventory_check.main, args)
+    assert rc == 1 and result["failed"]
+    assert [f["check"] for f in result["failures"]] == ["variant_playbook"]
+    assert "run playbooks/connected.yml" in result["msg"]
