@@ -465,14 +465,18 @@ def _check_wan(host: HostFacts, tier: str, entry: Mapping[str, Any], limits: Lim
     findings = []
     wanted = sum(nic["ipv4"] for nic in entry["nics"] if nic["zone"] == "wan")
     wan = [nic for nic in host.nics if nic.zone == "wan"]
-    public = [a for nic in wan for a in nic.addresses if is_public(a, limits.public_cidrs)]
+    # A VIP the inventory plans for the host counts: the host holds it once its role has run.
+    public = set(a for nic in wan for a in nic.addresses if is_public(a, limits.public_cidrs))
+    public |= set(a for a in host.wan_vips if is_public(a, limits.public_cidrs))
     if len(public) < wanted:
-        shown = ", ".join("%s on %s" % (a, nic.name) for nic in wan for a in nic.addresses) or "no WAN address"
+        shown = ", ".join(["%s on %s" % (a, nic.name) for nic in wan for a in nic.addresses]
+                          + ["planned VIP %s" % a for a in host.wan_vips]) or "no WAN address"
         findings.append(Finding(
             FAILURE, host.name, tier, "public_ipv4",
             "%d public IPv4 address(es) on a WAN NIC" % wanted, shown,
             "Internet-facing servers hold their public IPv4 themselves (7.2: NAT mapping is "
-            "discouraged); set edge_wan_ip to the public address"))
+            "discouraged); set edge_wan_ip to the public address, and the VIPs the host will hold "
+            "(public_lb_vips)"))
     lan_names = {nic.name for nic in host.nics if nic.zone == "lan"}
     shared = sorted(lan_names & {nic.name for nic in wan})
     if shared:

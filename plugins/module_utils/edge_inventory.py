@@ -53,6 +53,9 @@ class HostFacts:
     disks_gb: Tuple[float, ...]
     nics: Tuple[NicFacts, ...]
     datacenter: Optional[str]
+    # WAN VIPs the inventory plans for the host (a public load balancer's),
+    # which it holds only once its role has run.
+    wan_vips: Tuple[ipaddress.IPv4Address, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ def read_host(name: str, value: Any) -> HostFacts:
         disks_gb=disks,
         nics=nics,
         datacenter=None if datacenter in (None, "") else as_str(datacenter, where + ".datacenter"),
+        wan_vips=tuple(dict.fromkeys(as_address(item, "%s.wan_vips[%d]" % (where, index)) for index, item
+                                     in enumerate(as_list(facts.get("wan_vips"), where + ".wan_vips")))),
     )
 
 

@@ -45,6 +45,15 @@ options:
     type: list
     elements: str
     default: []
+  wan_vips:
+    description:
+      - WAN VIPs the inventory plans for the host (a public load balancer's C(public_lb_vips)), returned as
+        C(wan_vips) of RV(ansible_facts.edge_host); the footprint check counts them among the host's public addresses,
+        since the host holds them only once its role has run.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
   datacenter:
     description: The host's datacenter (C(edge_datacenter)), returned with the facts and the RTT measurements.
     type: str
@@ -146,7 +155,7 @@ ansible_facts:
           C(vcpus_quota), C(memory_mb) (usable, MiB), C(memory_total_mb), C(memory_limit_mb), C(disks_gb)
           (whole disks, GiB, largest first), C(disks) (C(name), C(size_gb), C(rotational), C(model)),
           C(nics) (C(name), C(speed_mbps) null when unknown, C(zone), C(address), C(addresses), C(mac),
-          C(operstate), C(physical)), C(datacenter), C(hostname).
+          C(operstate), C(physical)), C(datacenter), C(wan_vips) (O(wan_vips), checked), C(hostname).
       returned: when O(gather=true)
       type: dict
       sample:
@@ -197,6 +206,7 @@ ARGUMENT_SPEC = dict(
     lan_ip=dict(type="str"),
     wan_ip=dict(type="str"),
     wan_cidrs=dict(type="list", elements="str", default=[]),
+    wan_vips=dict(type="list", elements="str", default=[]),
     datacenter=dict(type="str"),
     name=dict(type="str"),
     rtt_peers=dict(type="list", elements="dict", default=[]),
@@ -227,6 +237,7 @@ def host_facts(module: AnsibleModule, reader: edge_host.HostReader) -> dict:
         "nics": edge_host.classify_nics(reader.interfaces(), reader.addresses(), lan, lan_ip, wan_ip,
                                         wan_networks),
         "datacenter": params["datacenter"] or None,
+        "wan_vips": [str(as_address(item, "wan_vips[%d]" % index)) for index, item in enumerate(params["wan_vips"])],
         "hostname": socket.gethostname(),
     })
     return facts

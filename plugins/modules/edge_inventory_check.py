@@ -31,6 +31,7 @@ options:
       - Not given (C(playbooks/site.yml)), whatever variant the inventory describes is deployed.
     type: str
     choices: [connected, standalone_small, standalone_large]
+    version_added: 0.2.0
   groups:
     description:
       - Tier name to host names, as the inventory's C(groups) (passing the whole C(groups) variable is fine

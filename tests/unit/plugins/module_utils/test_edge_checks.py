@@ -241,6 +241,21 @@ def test_public_lb_and_aio_need_two_public_addresses(inventory):
     assert found[0]["expected"].startswith("2 public")
 
 
+def test_a_public_load_balancer_s_planned_vips_count_before_it_holds_them(inventory):
+    opts = inventory(variant="standalone", concurrent_users=5000)
+    lb = first_host(opts, "public_lb")
+    own = opts["hosts"][lb]["nics"][1]["addresses"][0]
+    opts["hosts"][lb]["nics"][1]["addresses"] = [own]  # a fresh host: its own address only
+    assert [f["host"] for f in checks(validate(opts)["failures"], "public_ipv4")] == [lb]
+    opts["hosts"][lb]["wan_vips"] = ["198.51.100.81", "198.51.100.82"]
+    assert not checks(validate(opts)["failures"], "public_ipv4")
+    # A VIP it already holds counts once; a private "VIP" does not count.
+    opts["hosts"][lb]["wan_vips"] = [own, "192.168.1.10"]
+    found = checks(validate(opts)["failures"], "public_ipv4")
+    assert [f["host"] for f in found] == [lb]
+    assert "planned VIP 192.168.1.10" in found[0]["actual"]
+
+
 def test_globally_routable_addresses_are_public_without_public_cidrs(inventory):
     opts = inventory(variant="connected")
     opts["public_cidrs"] = []

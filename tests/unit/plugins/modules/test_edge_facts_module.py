@@ -21,6 +21,13 @@ def test_reads_this_machine(module_runner):
     assert all(disk > 0 for disk in facts["disks_gb"])
     assert all(nic["zone"] in ("lan", "wan", "other") for nic in facts["nics"])
     assert all(nic["name"] != "lo" for nic in facts["nics"])
+    assert facts["wan_vips"] == []
+
+
+def test_the_planned_wan_vips_are_returned_with_the_facts(module_runner):
+    rc, result = module_runner(edge_facts.main, {"wan_vips": ["198.51.100.81", " 198.51.100.82"]})
+    assert rc == 0, result
+    assert result["ansible_facts"]["edge_host"]["wan_vips"] == ["198.51.100.81", "198.51.100.82"]
 
 
 def test_rtt_to_loopback(module_runner):
@@ -71,6 +78,7 @@ def test_missing_iperf3_is_reported_not_fatal(module_runner, monkeypatch):
     ({"lan_cidr": "10.20.0.0/99"}, "lan_cidr"),
     ({"lan_ip": "10.20.300.1"}, "lan_ip must be an IPv4 address"),
     ({"wan_cidrs": ["x"]}, "wan_cidrs[0]"),
+    ({"wan_vips": ["198.51.100.81", "vip"]}, "wan_vips[1] must be an IPv4 address"),
     ({"gather": False, "rtt_peers": [{"name": "p"}]}, "rtt_peers[0].address"),
     ({"gather": False, "rtt_peers": [{"address": "10.20.2.1", "port": 70000}]}, "port must be at most 65535"),
     ({"gather": False, "rtt_peers": [{"address": "10.20.2.1"}], "rtt_samples": 0}, "rtt_samples"),
