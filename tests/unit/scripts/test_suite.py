@@ -71,6 +71,8 @@ ROLES_READ = {
     "mail": {"shared", "common", "mail"},
     # Its prepare converges playbooks/turn.yml and playbooks/public_lb.yml; then playbooks/conference.yml.
     "conference": {"shared", "common", "turn", "public_lb", "conference"},
+    # playbooks/icn.yml checks every tier's inputs first, then the In-Country Nodes'.
+    "icn": {"shared", "common", "icn"},
     # The execution environment packs the whole collection: every role.
     "ee": {path.name for path in (ROOT / "roles").iterdir() if path.is_dir()},
 }
@@ -102,6 +104,7 @@ PLAYBOOKS_READ = {
     "turn": {"check_inputs", "tasks/check_role_inputs"},
     "mail": {"check_inputs", "tasks/check_role_inputs"},
     "conference": {"check_inputs", "tasks/check_role_inputs", "turn", "public_lb"},
+    "icn": {"check_inputs", "tasks/check_role_inputs"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -116,8 +119,9 @@ TURN_READERS = {s for s, roles in ROLES_READ.items() if "turn" in roles}
 MAIL_READERS = {s for s, roles in ROLES_READ.items() if "mail" in roles}
 CONFERENCE_READERS = {s for s, roles in ROLES_READ.items() if "conference" in roles}
 LB_READERS = {s for s, roles in ROLES_READ.items() if roles & {"private_lb", "public_lb"}}
+ICN_READERS = {s for s, roles in ROLES_READ.items() if "icn" in roles}
 HOST_VALUES_ROLES = {"backup", "backup_client", "gatekeeper", "log_shipping", "mariadb", "preflight", "private_lb",
-                     "public_lb", "xmpp", "api", "mail", "conference"}
+                     "public_lb", "xmpp", "api", "mail", "conference", "icn"}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
@@ -228,7 +232,14 @@ PLUGINS_READ = {
     # The load balancers' decisions; each role's own filters by their names.
     **{path: LB_READERS for path in (
         "plugins/module_utils/load_balancer.py", "plugins/filter/load_balancer.py", "plugins/filter/lb_backends.yml",
-        "plugins/filter/lb_vrrp_instances.yml", "plugins/filter/interface_with_address.yml")},
+        "plugins/filter/lb_vrrp_instances.yml")},
+    # The interface of an address, where a role moves a VIP: the load balancers and the In-Country Nodes.
+    "plugins/filter/interface_with_address.yml": LB_READERS | ICN_READERS,
+    # The In-Country Nodes' decisions.
+    **{path: ICN_READERS for path in (
+        "plugins/module_utils/icn_config.py", "plugins/filter/icn_config.py", "plugins/filter/icn_input_errors.yml",
+        "plugins/filter/icn_vrrp_instances.yml", "plugins/filter/icn_firewall_rules.yml",
+        "plugins/filter/icn_destinations.yml")},
     **{path: {s for s in LB_READERS if "private_lb" in ROLES_READ[s]} for path in (
         "plugins/filter/private_lb_input_errors.yml", "plugins/filter/private_lb_probe_targets.yml")},
     **{path: {s for s in LB_READERS if "public_lb" in ROLES_READ[s]} for path in (
