@@ -8,9 +8,13 @@ from __future__ import annotations
 from ansible_collections.rainbow.edge.plugins.module_utils import icn_config
 
 
-def icn_input_errors(inputs, members=None, reserved_ports=None, limits_text=""):
-    return icn_config.input_errors(inputs or {}, list(members or []), [int(port) for port in reserved_ports or []],
+def icn_input_errors(inputs, group=None, host="", reserved_ports=None, limits_text=""):
+    return icn_config.input_errors(inputs or {}, list(group or []), host, [int(port) for port in reserved_ports or []],
                                    limits_text or "")
+
+
+def icn_pair(group, host):
+    return icn_config.pair(list(group or []), host)
 
 
 def icn_vrrp_instances(inputs, members, member_lan, member_wan, host, lan_interface, wan_interface):
@@ -31,4 +35,4 @@ class FilterModule:
 
     def filters(self) -> dict:
         return {"icn_destinations": icn_destinations, "icn_firewall_rules": icn_firewall_rules,
-                "icn_input_errors": icn_input_errors, "icn_vrrp_instances": icn_vrrp_instances}
+                "icn_input_errors": icn_input_errors, "icn_pair": icn_pair, "icn_vrrp_instances": icn_vrrp_instances}

@@ -46,6 +46,23 @@ def destinations(values: Sequence[Any], default_port: int = 5060) -> List[Tuple[
     return found
 
 
+def pair(members: Sequence[str], host: str) -> List[str]:
+    """The pair of In-Country Nodes ``host`` belongs to: group ``icn`` in inventory order, two by two (one pair
+    per voice set, 8.4: the plan's count is two per set). A host outside the group, or the last of an odd
+    group, is alone (the input check refuses it)."""
+    members = list(members)
+    if host not in members:
+        return [host]
+    first = members.index(host) // 2 * 2
+    return members[first:first + 2]
+
+
+def pair_index(members: Sequence[str], host: str) -> int:
+    """0 for the first pair of group ``icn``, 1 for the second..."""
+    members = list(members)
+    return members.index(host) // 2 if host in members else 0
+
+
 def sip_ports(inputs: Mapping[str, Any]) -> List[int]:
     """The SIP ports kamailio serves on the VIPs (UDP and TCP, TLS) and the DMQ port between the members."""
     return [port for port in (inputs.get("icn_sip_port"), inputs.get("icn_sip_tls_port"), inputs.get("icn_dmq_port"),
@@ -53,19 +70,21 @@ def sip_ports(inputs: Mapping[str, Any]) -> List[int]:
             if isinstance(port, int) and not isinstance(port, bool)]
 
 
-def input_errors(inputs: Mapping[str, Any], members: Sequence[str], reserved_ports: Sequence[int] = (),
+def input_errors(inputs: Mapping[str, Any], group: Sequence[str], host: str, reserved_ports: Sequence[int] = (),
                  limits_text: str = "") -> List[str]:
     """Every problem of the role's converted inputs, each naming its variable (the key never shown).
 
-    ``members`` are the ICN hosts of this pair (two: master and backup); ``reserved_ports`` the host's other
+    ``group`` is group ``icn``, paired two by two (``pair``); ``host`` this host; ``reserved_ports`` the host's other
     services' ports (SSH, the node exporter), which neither the SIP ports nor the RTP range may take;
     ``limits_text`` the host's /proc/1/limits, whose hard limit of open files systemd cannot raise.
     """
     errors: List[str] = lan_errors("icn", inputs) + wan_errors("icn", inputs)
     lan, wan = inputs.get("icn_lan_cidr"), inputs.get("icn_wan_cidr")
+    members = pair(group, host)
     if len(members) != 2:
-        errors.append("group icn: expected the two In-Country Nodes of a pair (master and backup, 8.4); got %d "
-                      "host(s): %s" % (len(members), ", ".join(members) or "none"))
+        errors.append("group icn: expected In-Country Nodes in pairs (master and backup, 8.4: two per voice set, "
+                      "paired in the group's order); this host's pair has %d host(s): %s"
+                      % (len(members), ", ".join(members) or "none"))
     for name, network, own in (("icn_lan_vip", lan, "icn_lan_ip"), ("icn_wan_vip", wan, "icn_wan_ip")):
         vip = inputs.get(name)
         if not is_ipv4_address(vip):
@@ -111,13 +130,18 @@ def input_errors(inputs: Mapping[str, Any], members: Sequence[str], reserved_por
         errors.append("icn_max_open_files %d is above the host's hard limit of open files (%d), which systemd "
                       "cannot raise: lower it, or raise the host's limit" % (inputs["icn_max_open_files"], allowed))
     for name, low, high, what in (
-            ("icn_max_calls", 1, 100000, "concurrent calls (8.4: 2000 per set)"),
+            ("icn_max_calls", 1, 100000, "concurrent calls through a pair (8.4: 2000 per set)"),
             ("icn_pike_requests", 1, 100000, "requests per pike sampling period from one address"),
             ("icn_pike_period", 1, 60, "seconds of pike's sampling period"),
-            ("icn_vrrp_router_id", 1, 254, "VRRP router id of the LAN VIP (the WAN VIP's is the next one)"),
+            ("icn_vrrp_router_id", 1, 254, "VRRP router id of the first pair's LAN VIP (its WAN VIP's is the next"
+             " one; each further pair takes the next two)"),
             ("icn_vrrp_advert_interval", 1, 10, "seconds between VRRP adverts")):
         if not is_int_in(inputs.get(name), low, high):
             errors.append("%s: expected %d-%d %s; got %r" % (name, low, high, what, inputs.get(name)))
+    router_id = inputs.get("icn_vrrp_router_id")
+    if is_int_in(router_id, 1, 254) and router_id + 2 * pair_index(group, host) + 1 > 255:
+        errors.append("icn_vrrp_router_id %d: this host's pair (the %d. of group icn) would take router ids above "
+                      "255; lower it" % (router_id, pair_index(group, host) + 1))
     return errors
 
 
@@ -154,13 +178,18 @@ def _port_errors(inputs: Mapping[str, Any], reserved_ports: Sequence[int]) -> Li
 def vrrp_instances(inputs: Mapping[str, Any], members: Sequence[str], member_lan: Mapping[str, Any],
                    member_wan: Mapping[str, Any], host: str, lan_interface: str, wan_interface: str) -> List[dict]:
     """The pair's two VRRP instances (shared role's vip entry point), LAN and WAN, moved together by the sync
-    group: the first member (by inventory order) is the master, 150, the other 100.
+    group: the pair's first member (in group ``icn``'s order) has priority 150, the other 100. ``members`` is the
+    whole group: the pair is ``pair(members, host)``, whose router ids are ``icn_vrrp_router_id`` + 2 per pair
+    before it.
 
     ``member_lan`` and ``member_wan`` are {member: its own address} on each network: the adverts go unicast
     to the other member there."""
-    others = [member for member in members if member != host]
-    priority = 150 if members and host == members[0] else 100
+    mine = pair(members, host)
+    others = [member for member in mine if member != host]
+    priority = 150 if host == mine[0] else 100
     router_id = inputs.get("icn_vrrp_router_id")
+    if isinstance(router_id, int) and not isinstance(router_id, bool):
+        router_id += 2 * pair_index(members, host)
 
     def instance(name: str, addresses: Mapping[str, Any], offset: int, interface: str, vip: Any,
                  network: Any) -> dict:

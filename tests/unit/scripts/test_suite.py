@@ -239,7 +239,7 @@ PLUGINS_READ = {
     **{path: ICN_READERS for path in (
         "plugins/module_utils/icn_config.py", "plugins/filter/icn_config.py", "plugins/filter/icn_input_errors.yml",
         "plugins/filter/icn_vrrp_instances.yml", "plugins/filter/icn_firewall_rules.yml",
-        "plugins/filter/icn_destinations.yml")},
+        "plugins/filter/icn_destinations.yml", "plugins/filter/icn_pair.yml")},
     **{path: {s for s in LB_READERS if "private_lb" in ROLES_READ[s]} for path in (
         "plugins/filter/private_lb_input_errors.yml", "plugins/filter/private_lb_probe_targets.yml")},
     **{path: {s for s in LB_READERS if "public_lb" in ROLES_READ[s]} for path in (

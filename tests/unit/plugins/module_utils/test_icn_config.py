@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.rainbow.edge.plugins.filter.icn_config import (
-    icn_destinations, icn_firewall_rules, icn_input_errors, icn_vrrp_instances,
+    icn_destinations, icn_firewall_rules, icn_input_errors, icn_pair, icn_vrrp_instances,
 )
 from ansible_collections.rainbow.edge.plugins.module_utils.firewall_dropin import render_dropin
 from ansible_collections.rainbow.edge.plugins.module_utils.keepalived_vip import render_instances
@@ -32,7 +32,7 @@ def good_inputs(**changes):
 
 
 def test_good_inputs_pass():
-    assert icn_input_errors(good_inputs(), MEMBERS, [22, 9100], LIMITS) == []
+    assert icn_input_errors(good_inputs(), MEMBERS, "icn1", [22, 9100], LIMITS) == []
 
 
 @pytest.mark.parametrize("changes,expected", [
@@ -64,7 +64,7 @@ def test_good_inputs_pass():
     ({"icn_vrrp_router_id": 255}, "icn_vrrp_router_id: expected 1-254"),
 ], ids=lambda value: str(value)[:40])
 def test_each_problem_is_named(changes, expected):
-    errors = icn_input_errors(good_inputs(**changes), MEMBERS, [22, 9100], LIMITS)
+    errors = icn_input_errors(good_inputs(**changes), MEMBERS, "icn1", [22, 9100], LIMITS)
     assert any(expected in error for error in errors), errors
 
 
@@ -72,14 +72,31 @@ def test_every_problem_is_listed_at_once_and_the_key_is_never_shown():
     errors = icn_input_errors(good_inputs(icn_trunk_cidrs=["x"], icn_wan_vip="1.2.3.4", icn_rtp_min_port=5000,
                                           icn_rtp_max_port=6000, icn_max_calls=100,
                                           icn_topology_hiding_key="secret-key"),
-                              MEMBERS, [22, 9100], LIMITS)
+                              MEMBERS, "icn1", [22, 9100], LIMITS)
     assert len(errors) == 4, errors
     assert not any("secret-key" in error for error in errors)
 
 
-def test_a_pair_is_two_members():
-    assert any("expected the two In-Country Nodes" in error
-               for error in icn_input_errors(good_inputs(), ["icn1"], [], LIMITS))
+def test_the_group_is_paired_two_by_two_one_pair_per_voice_set():
+    group = ["icn1", "icn2", "icn3", "icn4", "icn5"]
+    assert icn_pair(group, "icn1") == icn_pair(group, "icn2") == ["icn1", "icn2"]
+    assert icn_pair(group, "icn4") == ["icn3", "icn4"]
+    assert icn_pair(group, "icn5") == ["icn5"]
+    assert not any("in pairs" in error for error in icn_input_errors(good_inputs(), group, "icn3", [], LIMITS))
+    alone = [error for error in icn_input_errors(good_inputs(), group, "icn5", [], LIMITS) if "in pairs" in error]
+    assert alone == ["group icn: expected In-Country Nodes in pairs (master and backup, 8.4: two per voice set, "
+                     "paired in the group's order); this host's pair has 1 host(s): icn5"]
+
+
+def test_each_pair_takes_its_own_two_router_ids():
+    group = ["icn1", "icn2", "icn3", "icn4"]
+    lan = {name: "10.20.20.%d" % (20 + index) for index, name in enumerate(group, start=1)}
+    wan = {name: "198.51.100.%d" % (225 + index) for index, name in enumerate(group, start=1)}
+    second = icn_vrrp_instances(good_inputs(), group, lan, wan, "icn4", "eth0", "eth1")
+    assert [(i["router_id"], i["priority"], i["unicast_peers"]) for i in second] == [
+        (62, 100, ["10.20.20.23"]), (63, 100, ["198.51.100.228"])]
+    assert any("would take router ids above 255" in error
+               for error in icn_input_errors(good_inputs(icn_vrrp_router_id=253), group, "icn3", [], LIMITS))
 
 
 def test_destinations_take_a_default_port_and_leave_bad_values_out():
