@@ -522,3 +522,17 @@ def test_an_unknown_variant_playbook_is_an_input_error(inventory):
     opts["variant_playbook"] = "standalone"
     with pytest.raises(EdgeInputError, match="variant_playbook: standalone is not a variant's playbook"):
         check_inventory(opts)
+
+
+def test_the_voice_groups_are_counted_against_the_plan_s_voice_sets(inventory):
+    # 100,000 subscribers and 4,000 calls are two voice sets (8.4: 50,000 and 2,000 each): two pairs of
+    # In-Country Nodes, two orchestrators, ten PBX gateways. An inventory sized for one set is refused.
+    two_sets = {"variant": "connected", "voice": True, "voice_users": 100000, "concurrent_calls": 4000}
+    opts = groups_only(inventory(**two_sets))
+    assert check_inventory(opts)["passed"]
+    assert [len(opts["groups"][tier]) for tier in ("icn", "voice_pbx_orchestrator", "voice_pbx_gateway")] == [4, 2, 10]
+    one_set = groups_only(inventory(variant="connected", voice=True, voice_users=50000, concurrent_calls=2000))
+    opts["groups"] = one_set["groups"]
+    failures = check_inventory(opts)["failures"]
+    assert {(f["tier"], f["check"]) for f in failures} == {
+        ("icn", "count"), ("voice_pbx_orchestrator", "count"), ("voice_pbx_gateway", "count")}
