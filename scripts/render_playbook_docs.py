@@ -87,7 +87,7 @@ def playbook_entry(path: Path) -> list:
 
 def in_site(tier: str) -> bool:
     """site.yml imports the tier's playbook, or its parts (gatekeeper_gateway.yml, gatekeeper_api.yml)."""
-    imported = [target[:-len(".yml")] for _, target in plays((REPO / "playbooks" / "site.yml").read_text())]
+    imported = [target[:-len(".yml")] for _name, target in plays((REPO / "playbooks" / "site.yml").read_text())]
     return any(name == tier or name.startswith(tier + "_") for name in imported)
 
 
