@@ -256,6 +256,43 @@ def test_bad_inputs_stop_in_the_input_check_with_every_problem(lab):
         assert lab.vars(ICN1)["icn_topology_hiding_key"] not in text
 
 
+def _monotonic(host, unit: str, what: str) -> int:
+    """A unit's timestamp (systemd, microseconds of the host kernel's monotonic clock, which the lab's
+    containers share)."""
+    return int(host.check_output(f"systemctl show -p {what}TimestampMonotonic --value {unit}"))
+
+
+def test_a_change_restarts_one_member_at_a_time_and_the_call_in_progress_is_kept_by_both(lab, peers):
+    trunk, _voice = peers
+    master = _holder(lab, WAN_VIP)
+    backup = ICN2 if master == ICN1 else ICN1
+    known = _dialogs(lab.host(master))
+    trunk.run("systemctl stop lab-call-rolling; systemctl reset-failed lab-call-rolling")
+    trunk.check_output(
+        f"systemd-run --unit lab-call-rolling --remain-after-exit --property StandardOutput=null /usr/bin/sipp "
+        f"{WAN_VIP}:5060 -sf {SCENARIOS}/caller.xml -s 1000 -i {TRUNK_IP} -p 5078 -mi {TRUNK_IP} -mp 46000 "
+        f"-rtp_echo -m 1 -d 150000 -nostdin -timeout 240s -timeout_error")
+    call = wait_for(lambda: _dialogs(lab.host(master)) - known, timeout=10)
+    restarted_before = {m: _monotonic(lab.host(m), "kamailio", "ActiveEnter") for m in (ICN1, ICN2)}
+    # A change of kamailio's settings (the flood limit), as an operator makes it.
+    run = lab.playbook("icn", "-e", '{"icn_pike_requests": 31}')
+    assert run.returncode == 0, run
+    windows = {m: (_monotonic(lab.host(m), "kamailio", "InactiveEnter"),
+                   _monotonic(lab.host(m), "kamailio", "ActiveEnter")) for m in (ICN1, ICN2)}
+    assert all(windows[m][1] > restarted_before[m] for m in (ICN1, ICN2)), (restarted_before, windows)
+    first, second = sorted((ICN1, ICN2), key=lambda m: windows[m][0])
+    gap = (windows[second][0] - windows[first][1]) / 1e6
+    print(f"FIGURE: a change of kamailio's settings restarted {first}, then {second} {gap:.1f} s after {first} "
+          f"was active again; the call in progress ({', '.join(sorted(call))}) kept by both")
+    assert gap > 0, windows
+    # The restarted members read the call back from each other (DMQ); the call ends normally.
+    assert wait_for(lambda: call <= _dialogs(lab.host(master)) and call <= _dialogs(lab.host(backup)), timeout=10)
+    assert _holder(lab, WAN_VIP) == master
+    assert wait_for(lambda: trunk.check_output("systemctl show -p SubState --value lab-call-rolling") == "exited",
+                    timeout=200, interval=2)
+    assert trunk.check_output("systemctl show -p ExecMainStatus --value lab-call-rolling") == "0"
+
+
 def test_a_bounded_load_of_20_calls_a_second_for_60_s_with_media(lab, peers):
     trunk, _voice = peers
     icn = lab.host(_holder(lab, WAN_VIP))
