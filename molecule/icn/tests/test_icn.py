@@ -71,6 +71,27 @@ def _call(host, source: str, target: str, log: str, calls: int = 1, rate: float 
                     f"-trace_stat -stf {log}.csv")
 
 
+def _start_call(host, unit: str, source: str, port: int, media_port: int, hold_ms: int, log: str = "") -> None:
+    """One call from ``source`` to the WAN VIP, held ``hold_ms`` with media echoed, run by sipp as a transient
+    unit that stays after it exits (its exit status is the call's); its messages in ``log`` when given."""
+    host.run(f"systemctl stop {unit}; systemctl reset-failed {unit}")
+    trace = ""
+    if log:
+        host.run(f"rm -f {log}")
+        trace = f" -trace_msg -message_file {log}"
+    host.check_output(
+        f"systemd-run --unit {unit} --remain-after-exit --property StandardOutput=null /usr/bin/sipp "
+        f"{WAN_VIP}:5060 -sf {SCENARIOS}/caller.xml -s 1000 -i {source} -p {port} -mi {source} -mp {media_port} "
+        f"-rtp_echo -m 1 -d {hold_ms} -nostdin -timeout {hold_ms // 1000 + 90}s -timeout_error{trace}")
+
+
+def _call_status(host, unit: str, timeout: float) -> str:
+    """The exit status of the call ``unit`` runs, once it has ended."""
+    assert wait_for(lambda: host.check_output(f"systemctl show -p SubState --value {unit}") == "exited",
+                    timeout=timeout, interval=1), host.check_output(f"systemctl status {unit} | tail -n 5")
+    return host.check_output(f"systemctl show -p ExecMainStatus --value {unit}")
+
+
 def _messages(host, log: str) -> list[str]:
     """The SIP messages of a sipp message log, each as text."""
     text = host.check_output(f"cat {log}")
@@ -123,20 +144,13 @@ def test_a_trunk_call_reaches_the_lan_with_media_relayed_both_ways_and_each_side
     icn = lab.host(_holder(lab, WAN_VIP))
     voice.run("truncate -s 0 /var/log/lab-voice-uas.log")
     log = "/tmp/lab-call-in.log"
-    trunk.run(f"rm -f {log}; systemctl stop lab-call-in; systemctl reset-failed lab-call-in")
-    trunk.check_output(
-        f"systemd-run --unit lab-call-in --remain-after-exit --property StandardOutput=null /usr/bin/sipp "
-        f"{WAN_VIP}:5060 -sf {SCENARIOS}/caller.xml -s 1000 -i {TRUNK_IP} -p 5070 -mi {TRUNK_IP} -mp 40000 "
-        f"-rtp_echo -m 1 -d 8000 -nostdin -timeout 30s -timeout_error -trace_msg -message_file {log}")
+    _start_call(trunk, "lab-call-in", TRUNK_IP, 5070, 40000, 8000, log)
     # During the call: rtpengine's ports of it, each side's, and the packets each received.
     call_id = wait_for(lambda: re.search(r"^ID:\s+(\S+@" + re.escape(TRUNK_IP) + r") \| del:n",
                                          icn.check_output("rtpengine-ctl list sessions all"), re.M), timeout=10)
     time.sleep(4)
     ports = _media_ports(icn, call_id.group(1))
-    assert wait_for(lambda: trunk.check_output("systemctl show -p ActiveState --value lab-call-in") == "active"
-                    and trunk.check_output("systemctl show -p SubState --value lab-call-in") == "exited", timeout=30)
-    assert trunk.check_output("systemctl show -p ExecMainStatus --value lab-call-in") == "0", \
-        trunk.check_output(f"tail -n 40 {log}")
+    assert _call_status(trunk, "lab-call-in", 30) == "0", trunk.check_output(f"tail -n 40 {log}")
     print(f"FIGURE: a trunk's call through the WAN VIP, 4 s into it, rtpengine's ports (local <> remote, packets "
           f"received): {ports}")
     sides = {local.rsplit(":", 1)[0]: (remote.rsplit(":", 1)[0], packets) for local, remote, packets in ports}
@@ -230,11 +244,7 @@ def test_a_call_in_progress_is_replicated_to_the_backup_over_dmq(lab, peers):
     master = _holder(lab, WAN_VIP)
     backup = ICN2 if master == ICN1 else ICN1
     known = _dialogs(lab.host(master))
-    trunk.run("systemctl stop lab-call-dmq; systemctl reset-failed lab-call-dmq")
-    trunk.check_output(
-        f"systemd-run --unit lab-call-dmq --property StandardOutput=null /usr/bin/sipp {WAN_VIP}:5060 "
-        f"-sf {SCENARIOS}/caller.xml -s 1000 -i {TRUNK_IP} -p 5077 -mi {TRUNK_IP} -mp 45000 -rtp_echo -m 1 "
-        f"-d 6000 -nostdin -timeout 30s -timeout_error")
+    _start_call(trunk, "lab-call-dmq", TRUNK_IP, 5077, 45000, 6000)
     try:
         new = wait_for(lambda: _dialogs(lab.host(master)) - known, timeout=10)
         replicated = wait_for(lambda: new <= _dialogs(lab.host(backup)), timeout=5)
@@ -267,11 +277,7 @@ def test_a_change_restarts_one_member_at_a_time_and_the_call_in_progress_is_kept
     master = _holder(lab, WAN_VIP)
     backup = ICN2 if master == ICN1 else ICN1
     known = _dialogs(lab.host(master))
-    trunk.run("systemctl stop lab-call-rolling; systemctl reset-failed lab-call-rolling")
-    trunk.check_output(
-        f"systemd-run --unit lab-call-rolling --remain-after-exit --property StandardOutput=null /usr/bin/sipp "
-        f"{WAN_VIP}:5060 -sf {SCENARIOS}/caller.xml -s 1000 -i {TRUNK_IP} -p 5078 -mi {TRUNK_IP} -mp 46000 "
-        f"-rtp_echo -m 1 -d 150000 -nostdin -timeout 240s -timeout_error")
+    _start_call(trunk, "lab-call-rolling", TRUNK_IP, 5078, 46000, 150000)
     call = wait_for(lambda: _dialogs(lab.host(master)) - known, timeout=10)
     restarted_before = {m: _monotonic(lab.host(m), "kamailio", "ActiveEnter") for m in (ICN1, ICN2)}
     # A change of kamailio's settings (the flood limit), as an operator makes it.
@@ -288,9 +294,7 @@ def test_a_change_restarts_one_member_at_a_time_and_the_call_in_progress_is_kept
     # The restarted members read the call back from each other (DMQ); the call ends normally.
     assert wait_for(lambda: call <= _dialogs(lab.host(master)) and call <= _dialogs(lab.host(backup)), timeout=10)
     assert _holder(lab, WAN_VIP) == master
-    assert wait_for(lambda: trunk.check_output("systemctl show -p SubState --value lab-call-rolling") == "exited",
-                    timeout=200, interval=2)
-    assert trunk.check_output("systemctl show -p ExecMainStatus --value lab-call-rolling") == "0"
+    assert _call_status(trunk, "lab-call-rolling", 200) == "0"
 
 
 def test_a_bounded_load_of_20_calls_a_second_for_60_s_with_media(lab, peers):
