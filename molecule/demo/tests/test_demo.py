@@ -193,3 +193,50 @@ def test_wrong_inputs_stop_the_whole_edge_run_with_every_problem_listed(lab, wro
             assert (message in texts[host]) == (host in hosts), (host, message, texts[host])
     assert "not supported between" not in str(run), run
     assert lab.fingerprint(EDGE_HOSTS, MANAGED_FILES) == before
+
+
+def _health(lab, report_dir, *args):
+    """playbooks/health.yml over the demo Edge: (the run, the JSON report it wrote)."""
+    run = lab.playbook("health", "-e", f"edge_health_report_dir={report_dir}", *args)
+    report = report_dir / "health.json"
+    assert report.exists(), run
+    edge_changes = [(name, host) for name, host, result in run.results()
+                    if result.get("changed") and host != "localhost"]
+    assert edge_changes == [], run
+    return run, json.loads(report.read_text())
+
+
+def test_the_health_report_of_the_demo_edge_is_green(lab, tmp_path):
+    run, health = _health(lab, tmp_path)
+    assert run.returncode == 0, run
+    assert health["status"] == "green" and health["findings"] == [], health
+    checked = " | ".join(health["checked"])
+    for item in (f"reachability of {len(lab.group('edge'))} hosts", f"replication of {PRIMARY}, {REPLICA}",
+                 "disks and copies of demo-store1, demo-store2, demo-store3", "cluster of demo-xmpp1, demo-xmpp2",
+                 f"owners of {VIP}", "handshakes of", "expiry of"):
+        assert item in checked, checked
+    assert "Edge health: demo.rainbow-edge.test" in (tmp_path / "health.html").read_text()
+
+
+def test_the_health_report_puts_a_stopped_replica_first(lab, tmp_path):
+    replica = lab.host(REPLICA)
+    replica.check_output("systemctl stop mariadb")
+    try:
+        run, health = _health(lab, tmp_path)
+    finally:
+        replica.check_output("systemctl start mariadb")
+    assert run.returncode != 0, run
+    assert health["status"] == "critical", health
+    first = health["findings"][0]
+    assert (first["topic"], first["hosts"], first["summary"]) == (
+        "mariadb", [REPLICA], f"MariaDB replica {REPLICA} does not answer"), health["findings"]
+    assert f"the primary {PRIMARY} has one copy of the data fewer" in first["detail"]
+    # The run fails after writing the report, with the finding first in its message.
+    name, messages = run.failures()["localhost"]
+    assert name.startswith("Fail on the findings") and messages[1].startswith(f"CRITICAL: MariaDB replica {REPLICA}"), run
+    # Back to green once the replica replicates again.
+    assert wait_for(lambda: "Slave_SQL_Running: Yes" in replica.check_output("mariadb -e 'SHOW REPLICA STATUS\\G'")
+                    and "Slave_IO_Running: Yes" in replica.check_output("mariadb -e 'SHOW REPLICA STATUS\\G'"),
+                    timeout=60), "the replica did not replicate again after its restart"
+    run, health = _health(lab, tmp_path)
+    assert run.returncode == 0 and health["status"] == "green", health

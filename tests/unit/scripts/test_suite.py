@@ -87,7 +87,8 @@ PLAYBOOKS_READ = {
     "mongodb_full": {"mongodb"},
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
     "demo": {"connected", "site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
-             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail"},
+             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail",
+             "health"},
     "metrics": {"check_inputs", "tasks/check_role_inputs"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
     "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
@@ -257,6 +258,11 @@ PLUGINS_READ = {
         "plugins/filter/backup_input_errors.yml", "plugins/filter/backup_client_input_errors.yml",
         "plugins/filter/backup_repositories.yml")},
     "plugins/filter/backup_mariadb_restore_plan.yml": {"backup_mariadb"},
+    # The health report (playbooks/health.yml), which the demo's tests run.
+    **{path: {"demo"} for path in (
+        "plugins/modules/edge_health_probe.py", "plugins/module_utils/edge_health.py", "plugins/filter/edge_health.py",
+        "plugins/filter/edge_health_report.yml", "plugins/filter/edge_health_html.yml",
+        "plugins/filter/edge_health_summary.yml")},
     # Container detection, read by common's vars (every scenario) and gatekeeper's.
     "plugins/test/host_kind.py": set(SCENARIOS),
     "plugins/test/container.yml": set(SCENARIOS),
