@@ -27,7 +27,7 @@ WARNING = "warning"
 SEVERITIES = (CRITICAL, WARNING)
 
 # The order an operator acts in, within one severity.
-TOPICS = ("host", "mariadb", "swift", "xmpp", "vip", "wireguard", "units", "backup", "certificate")
+TOPICS = ("host", "mariadb", "swift", "xmpp", "vip", "wireguard", "alerts", "units", "backup", "certificate")
 
 # Thresholds, as in the metrics tier's alert rules.
 REPLICA_LAG_WARNING_SECONDS = 60
@@ -314,6 +314,46 @@ def _wireguard_findings(readable, now: float) -> Tuple[List[Dict[str, Any]], Opt
     return findings, ("handshakes of %d WireGuard peers" % peers) if peers else None
 
 
+def alertmanager_reading(alerts: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """The active alerts of Alertmanager's ``/api/v2/alerts``: name, severity, summary, labels."""
+    reading = []
+    for alert in alerts:
+        if (alert.get("status") or {}).get("state", "active") != "active":
+            continue
+        labels = dict(alert.get("labels") or {})
+        reading.append({
+            "name": labels.get("alertname", "?"),
+            "severity": labels.get("severity", ""),
+            "summary": (alert.get("annotations") or {}).get("summary", ""),
+            "labels": labels,
+        })
+    return reading
+
+
+def _alert_findings(readable) -> Tuple[List[Dict[str, Any]], Optional[str]]:
+    """Alertmanager's active alerts, each a finding of its rule's severity (warning when it has none)."""
+    findings = []
+    read = []
+    for host, probe in sorted(readable.items()):
+        alerts = probe.get("alerts")
+        if alerts is None:
+            continue
+        read.append(host)
+        if isinstance(alerts, Mapping) and alerts.get("error"):
+            findings.append(_finding(CRITICAL, "alerts", [host], "Alertmanager on %s does not answer" % host,
+                                     alerts["error"]))
+            continue
+        for alert in alerts:
+            labels = alert["labels"]
+            hosts = [labels["host"]] if labels.get("host") else [host]
+            findings.append(_finding(
+                CRITICAL if alert["severity"] == CRITICAL else WARNING, "alerts", hosts,
+                "Alert %s: %s" % (alert["name"], alert["summary"] or ", ".join(
+                    "%s=%s" % item for item in sorted(labels.items()) if item[0] != "alertname")),
+                "firing in Alertmanager on %s" % host))
+    return findings, ("alerts firing in Alertmanager on %s" % ", ".join(read)) if read else None
+
+
 def _unit_findings(readable) -> Tuple[List[Dict[str, Any]], Optional[str]]:
     findings = []
     for host, probe in sorted(readable.items()):
@@ -382,7 +422,7 @@ def report(probes: Mapping[str, Any], groups: Mapping[str, Sequence[str]], now: 
     checked = ["reachability of %d hosts" % len(probes)]
     for part in (_mariadb_findings(groups, readable), _swift_findings(groups, readable),
                  _xmpp_findings(groups, readable), _vip_findings(readable),
-                 _wireguard_findings(readable, now), _unit_findings(readable),
+                 _wireguard_findings(readable, now), _alert_findings(readable), _unit_findings(readable),
                  _backup_findings(readable, now), _certificate_findings(readable, now)):
         findings.extend(part[0])
         if part[1]:

@@ -15,7 +15,8 @@ description:
     systemd units that failed; the virtual addresses of every keepalived file in C(/etc/keepalived/conf.d) and
     whether this host holds each; every WireGuard peer's latest handshake (C(wg show all dump)); the expiry of
     every PEM certificate under O(certificate_dirs); the C(rainbow_edge_*) samples of node-exporter's textfiles
-    (the backup tier's ages); and, when asked, the tier's own state (O(mariadb), O(swift), O(xmpp)).
+    (the backup tier's ages); and, when asked, the tier's own state (O(mariadb), O(swift), O(xmpp)) and the
+    alerts firing in Alertmanager (O(alertmanager_url)).
   - A reading that fails (a server stopped, a tool missing) is returned as that reading's C(error), and the module
     itself fails only when it cannot run at all, so one broken service never hides the others.
   - Judging is the controller's (filter P(rainbow.edge.edge_health_report#filter)), with every host's readings
@@ -49,6 +50,12 @@ options:
     description: Read the running members of the ejabberd cluster (C(ejabberdctl list_cluster)).
     type: bool
     default: false
+  alertmanager_url:
+    description:
+      - The Alertmanager whose active alerts (not silenced, not inhibited) to read, on the metrics hosts
+        (C(http://127.0.0.1:9093)). Empty - none.
+    type: str
+    default: ""
   timeout:
     description: Seconds each tool may take.
     type: int
@@ -58,8 +65,6 @@ notes:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - rainbow.edge.attributes.read_only
-seealso:
-  - module: rainbow.edge.edge_facts
 author:
   - Rainbow Edge engineering (@rainbow-edge)
 """
@@ -114,6 +119,10 @@ xmpp:
   description: C(cluster) (the running ejabberd nodes), or C(error).
   returned: when O(xmpp)
   type: dict
+alerts:
+  description: The active alerts - C(name), C(severity), C(summary), C(labels); or a dict with C(error).
+  returned: when O(alertmanager_url)
+  type: raw
 now:
   description: The host's clock (epoch seconds) when read.
   returned: always
@@ -121,6 +130,7 @@ now:
 """
 
 import glob
+import http.client
 import json
 import os
 import shutil
@@ -128,8 +138,10 @@ import time
 from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_health import (
+    alertmanager_reading,
     dispersion_reading,
     mariadb_reading,
     parse_keepalived_vips,
@@ -282,6 +294,15 @@ class Probe:
             return {"error": problem or "ejabberdctl list_cluster failed (rc %d)" % rc}
         return {"cluster": sorted(line.strip().strip("'") for line in out.splitlines() if line.strip())}
 
+    def alerts(self, url):
+        query = "/api/v2/alerts?active=true&silenced=false&inhibited=false"
+        try:
+            response = open_url(url.rstrip("/") + query, timeout=self.timeout)
+            return alertmanager_reading(json.loads(response.read()))
+        # No answer, an HTTP error or no JSON: the reading's error, which the report shows.
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            return {"error": " ".join(str(error).split())[:300]}
+
 
 def main():
     module = AnsibleModule(
@@ -292,6 +313,7 @@ def main():
             mariadb=dict(type="bool", default=False),
             swift=dict(type="bool", default=False),
             xmpp=dict(type="bool", default=False),
+            alertmanager_url=dict(type="str", default=""),
             timeout=dict(type="int", default=60),
         ),
         supports_check_mode=True,
@@ -309,6 +331,8 @@ def main():
     for tier in ("mariadb", "swift", "xmpp"):
         if module.params[tier]:
             result[tier] = getattr(probe, tier)()
+    if module.params["alertmanager_url"]:
+        result["alerts"] = probe.alerts(module.params["alertmanager_url"])
     module.exit_json(**result)
 
 

@@ -242,7 +242,7 @@ def _delivered(probe, status: str, after: float):
     return None
 
 
-def test_a_stopped_node_exporter_fires_host_down_at_the_webhook_then_resolves(lab, mon, webhook):
+def test_a_stopped_node_exporter_fires_host_down_at_the_webhook_then_resolves(lab, mon, webhook, tmp_path):
     probe, host = webhook, lab.host(HOST)
     bound = HOST_DOWN_FOR + 2 * SCRAPE + EVALUATION + GROUP_WAIT
     clock = float(probe.check_output("date +%s.%N"))
@@ -256,6 +256,13 @@ def test_a_stopped_node_exporter_fires_host_down_at_the_webhook_then_resolves(la
         # Alertmanager holds it too.
         held = json.loads(mon.check_output("curl -sS --fail http://127.0.0.1:9093/api/v2/alerts"))
         assert any(a["labels"]["alertname"] == "EdgeHostDown" and a["labels"]["host"] == HOST for a in held), held
+        # The health report (playbooks/health.yml) reads it there, names the host it is about, and fails.
+        run = lab.playbook("health", "-e", f"edge_health_report_dir={tmp_path}")
+        report = json.loads((tmp_path / "health.json").read_text())
+        alerts = [f for f in report["findings"] if f["summary"].startswith("Alert EdgeHostDown")]
+        assert [(f["severity"], f["hosts"], f["detail"]) for f in alerts] == [
+            ("critical", [HOST], f"firing in Alertmanager on {MON}")], report["findings"]
+        assert run.returncode != 0 and report["status"] == "critical", run
     finally:
         host.check_output("systemctl start prometheus-node-exporter")
     started = float(probe.check_output("date +%s.%N"))

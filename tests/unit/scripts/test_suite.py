@@ -89,7 +89,7 @@ PLAYBOOKS_READ = {
     "demo": {"connected", "site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
              "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail",
              "health"},
-    "metrics": {"check_inputs", "tasks/check_role_inputs"},
+    "metrics": {"check_inputs", "tasks/check_role_inputs", "health"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
     "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
     # It converges playbooks/backup.yml (molecule.yml), after a prepare that converges the MariaDB pair.
@@ -258,8 +258,8 @@ PLUGINS_READ = {
         "plugins/filter/backup_input_errors.yml", "plugins/filter/backup_client_input_errors.yml",
         "plugins/filter/backup_repositories.yml")},
     "plugins/filter/backup_mariadb_restore_plan.yml": {"backup_mariadb"},
-    # The health report (playbooks/health.yml), which the demo's tests run.
-    **{path: {"demo"} for path in (
+    # The health report (playbooks/health.yml), which the demo's and the metrics tier's tests run.
+    **{path: {"demo", "metrics"} for path in (
         "plugins/modules/edge_health_probe.py", "plugins/module_utils/edge_health.py", "plugins/filter/edge_health.py",
         "plugins/filter/edge_health_report.yml", "plugins/filter/edge_health_html.yml",
         "plugins/filter/edge_health_summary.yml")},

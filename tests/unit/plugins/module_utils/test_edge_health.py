@@ -96,9 +96,14 @@ def test_an_unreachable_host_is_the_worst_finding():
     (lambda p: p["s1"]["metrics"].append({"name": "rainbow_edge_backup_repository_tampered",
                                           "labels": {"repository": "db1"}, "value": 1}),
      "Archives of db1 on s1 were removed by no maintenance"),
+    (lambda p: p["gk1"].update(alerts=[{"name": "EdgeHostDown", "severity": "critical",
+                                        "summary": "db2 is down", "labels": {"host": "db2"}}]),
+     "Alert EdgeHostDown: db2 is down"),
+    (lambda p: p["gk1"].update(alerts={"error": "Connection refused"}), "Alertmanager on gk1 does not answer"),
 ], ids=["two-primaries", "no-primary", "replica-io-stopped", "vip-held-by-none", "vip-held-by-two",
         "handshake-stale", "handshake-never", "swift-unmounted", "swift-copies-lost", "xmpp-partition", "xmpp-down",
-        "certificate-expired", "backup-too-old", "backup-tampered"])
+        "certificate-expired", "backup-too-old", "backup-tampered",
+        "alert-critical", "alertmanager-down"])
 def test_each_critical_condition_is_found(change, expected):
     probes = healthy()
     change(probes)
@@ -116,8 +121,11 @@ def test_each_critical_condition_is_found(change, expected):
                                           "labels": {"source": "mariadb-binlog"}, "value": NOW - 2 * 3600}),
      "The newest backup of mariadb-binlog on s1 is 2.0 h old"),
     (lambda p: p["x2"].update(failed_units=["ejabberd.service"]), "Failed units on x2: ejabberd.service"),
+    (lambda p: p["gk1"].update(alerts=[{"name": "EdgeDiskFilling", "severity": "", "summary": "",
+                                        "labels": {"alertname": "EdgeDiskFilling", "mountpoint": "/"}}]),
+     "Alert EdgeDiskFilling: mountpoint=/"),
 ], ids=["replica-lag", "semi-sync-off", "one-copy-missing", "certificate-expiring", "binlog-archive-old",
-        "failed-unit"])
+        "failed-unit", "alert-without-severity"])
 def test_each_warning_is_found(change, expected):
     probes = healthy()
     change(probes)
@@ -219,3 +227,26 @@ def test_dispersion_report_reading():
 
 def test_unmounted_disks():
     assert edge_health.unmounted_disks(["/srv/node/d1", "/srv/node/d2"], ["/srv/node/d1"]) == ["/srv/node/d2"]
+
+
+def test_an_alert_names_the_host_it_is_about_and_says_where_it_fires():
+    probes = healthy()
+    probes["gk1"]["alerts"] = [{"name": "EdgeHostDown", "severity": "critical", "summary": "x",
+                                "labels": {"alertname": "EdgeHostDown", "host": "db2"}}]
+    health = judge(probes)
+    alert = [f for f in health["findings"] if f["topic"] == "alerts"][0]
+    assert alert["hosts"] == ["db2"] and alert["detail"] == "firing in Alertmanager on gk1"
+    assert "alerts firing in Alertmanager on gk1" in health["checked"]
+    probes["gk1"]["alerts"] = []
+    assert judge(probes)["status"] == "green"
+
+
+def test_alertmanager_reading_keeps_the_active_alerts_only():
+    alerts = [
+        {"labels": {"alertname": "EdgeHostDown", "severity": "critical", "host": "db2"},
+         "annotations": {"summary": "db2 is down"}, "status": {"state": "active"}},
+        {"labels": {"alertname": "EdgeClockOffset"}, "annotations": {}, "status": {"state": "suppressed"}},
+    ]
+    assert edge_health.alertmanager_reading(alerts) == [
+        {"name": "EdgeHostDown", "severity": "critical", "summary": "db2 is down",
+         "labels": {"alertname": "EdgeHostDown", "severity": "critical", "host": "db2"}}]

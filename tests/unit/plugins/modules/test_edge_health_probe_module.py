@@ -6,9 +6,13 @@ The tiers' readings against live servers are the demo scenario's
 (molecule/demo/tests/test_demo.py, the health report tests).
 """
 
+import json
 import shutil
+import socket
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -58,3 +62,33 @@ def test_a_tier_that_does_not_answer_is_a_reading_not_a_failure(module_runner, t
         "certificate_dirs": [str(tmp_path)], "textfile_dir": str(tmp_path / "none"), "mariadb": True, "xmpp": True})
     assert rc == 0, result
     assert result["mariadb"]["error"] and result["xmpp"]["error"] == "ejabberdctl is not installed"
+
+
+class _Alertmanager(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - http.server's name
+        body = json.dumps([{"labels": {"alertname": "EdgeHostDown", "severity": "critical", "host": "h1"},
+                            "annotations": {"summary": "h1 is down"}, "status": {"state": "active"}}]).encode()
+        assert self.path == "/api/v2/alerts?active=true&silenced=false&inhibited=false", self.path
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_alertmanager_s_active_alerts_are_read_and_its_silence_is_an_error(module_runner, tmp_path):
+    server = HTTPServer(("127.0.0.1", 0), _Alertmanager)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    base = {"certificate_dirs": [str(tmp_path)], "textfile_dir": str(tmp_path / "none")}
+    rc, result = module_runner(edge_health_probe.main, dict(base, alertmanager_url="http://127.0.0.1:%d/" % server.server_port))
+    server.server_close()
+    assert rc == 0 and result["alerts"] == [{"name": "EdgeHostDown", "severity": "critical", "summary": "h1 is down",
+                                             "labels": {"alertname": "EdgeHostDown", "severity": "critical",
+                                                        "host": "h1"}}], result
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    rc, result = module_runner(edge_health_probe.main, dict(base, alertmanager_url="http://127.0.0.1:%d" % port, timeout=5))
+    assert rc == 0 and "error" in result["alerts"], result
