@@ -26,9 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INPUT_REFUSAL, secret, wait_for
+from conftest import INPUT_REFUSAL, secret, vip_holder, wait_for
 
 PAIR = {"mdb-db1": "10.20.4.11", "mdb-db2": "10.20.4.12"}
+# The pair's VIP (mariadb_vip), held by its live primary only.
+VIP = "10.20.4.50"
 PLAIN, PLAIN_IP = "mdb-plain", "10.20.4.13"
 CLIENT = "mdb-client"
 DATADIR, BINLOG_DIR = "/var/lib/mysql", "/var/lib/mysql-binlog"
@@ -259,7 +261,10 @@ KEYS_CHECK = "Check the key file against the inventory's keys"
      ("mariadb_primary: expected the inventory name of a server in group mariadb", 'got "mdb-ghost"')),
     ({"mariadb_encryption_keys": [{"id": 1, "key": "ab" * 32}]}, tuple(PAIR), KEYS_CHECK,
      ("mariadb_encryption_keys: key ids [1, 2] differ",)),
-], ids=["missing-secret", "replica-unknown-primary", "changed-key"])
+    ({"mariadb_vip": "10.20.4.11"}, (*PAIR, PLAIN), INPUT_CHECK,
+     ("mariadb_vip: expected empty or a free IPv4 address of the LAN 10.20.0.0/16, no server's own",
+      'got "10.20.4.11"')),
+], ids=["missing-secret", "replica-unknown-primary", "changed-key", "vip-a-server-own"])
 def test_bad_input_stops_in_the_input_check_before_any_change(lab, bad, failing, task, expected):
     before = lab.fingerprint(PAIR, MANAGED)
     run = lab.playbook("mariadb", "--extra-vars", json.dumps(bad))
@@ -270,26 +275,46 @@ def test_bad_input_stops_in_the_input_check_before_any_change(lab, bad, failing,
     assert lab.fingerprint(PAIR, MANAGED) == before
 
 
+def vip_answer(lab, statement: str) -> str:
+    """One statement through the VIP with the mariadb client, verifying the server's certificate names the VIP."""
+    return lab.host(CLIENT).check_output(
+        f"mariadb --host={VIP} --user=app --password=\"$(cat /root/mdb-app-password)\" --ssl-ca=/root/mdb-ca.pem"
+        f" --ssl-verify-server-cert --batch --skip-column-names rainbow -e {shlex.quote(statement)}").strip()
+
+
+def test_the_vip_is_held_by_the_primary_alone_and_reaches_it_over_verified_tls(lab):
+    live = primary(lab)
+    assert vip_holder(lab, VIP, [*PAIR, PLAIN]) == live
+    assert vip_answer(lab, "SELECT @@hostname") == live
+    # keepalived tracks the server that takes writes: the replica is in FAULT, not a backup that could take it.
+    replica = next(host for host in PAIR if host != live)
+    states = {host: lab.host(host).check_output(
+        "journalctl -u keepalived --no-pager -o cat | grep -io 'entering [a-z]* state' | tail -n 1").upper()
+        for host in PAIR}
+    assert states[live] == "ENTERING MASTER STATE" and states[replica] == "ENTERING FAULT STATE", states
+
+
 # --- runbooks -------------------------------------------------------------------
 
 class Loop:
     """The client's insert loop, run as a transient unit on mdb-client."""
 
-    def __init__(self, lab, table: str, hosts: list[str]) -> None:
+    def __init__(self, lab, table: str, addresses: list[str]) -> None:
+        """A loop writing to the first of ``addresses`` that answers (servers' own, or the VIP)."""
         table = f"{table}_{uuid.uuid4().hex[:6]}"
-        self.lab, self.table, self.hosts = lab, table, hosts
+        self.lab, self.table, self.addresses = lab, table, addresses
         self.out, self.stop = f"/root/{table}.acked", f"/root/{table}.stop"
         self.unit = f"mdb-loop-{table}"
 
     def start(self, max_ids: int = 200000, max_seconds: int = 300) -> None:
         client = self.lab.host(CLIENT)
         client.check_output(f"rm -f {self.out} {self.stop}")
-        assert app(self.lab, PAIR[self.hosts[0]],
+        assert app(self.lab, self.addresses[0],
                    f"CREATE TABLE {self.table} (id INT PRIMARY KEY, host VARCHAR(32), at TIMESTAMP(6) DEFAULT NOW(6))")["ok"]
         client.check_output(
             f"systemd-run --unit={self.unit} --property=Type=exec python3 /root/mdb_client.py loop "
             f"{self.out} {self.stop} {max_ids} {max_seconds} {self.table} "
-            + " ".join(PAIR[host] for host in self.hosts))
+            + " ".join(self.addresses))
 
     def acked(self) -> list[tuple[int, float, str]]:
         text = self.lab.host(CLIENT).run(f"cat {self.out}").stdout
@@ -321,13 +346,27 @@ def _longest_pause(acked) -> float:
 def test_switchover_loses_no_acknowledged_write(lab):
     old = primary(lab)
     new = next(host for host in PAIR if host != old)
-    loop = Loop(lab, "switchover_ids", [old, new])
+    loop = Loop(lab, "switchover_ids", [PAIR[old], PAIR[new]])
+    # A second client knows only the VIP: it follows the primary through it.
+    via_vip = Loop(lab, "switchover_vip_ids", [VIP])
     loop.start()
+    via_vip.start()
     loop.wait_acks(100, on=old)
+    via_vip.wait_acks(100)
     run = lab.playbook("mariadb_switchover", "--extra-vars", json.dumps({"mariadb_switchover_to": new}))
     assert run.returncode == 0, run
+    # The runbook ends once the new primary holds the VIP.
+    assert vip_holder(lab, VIP, PAIR) == new
+    done = time.time()
     loop.wait_acks(100, on=new)
+    via_vip.wait_acks(100, after=done)
     acked = loop.finish()
+    acked_via_vip = via_vip.finish()
+    lost_via_vip = sorted({a[0] for a in acked_via_vip} - _stored_ids(lab, new, via_vip.table))
+    print(f"FIGURE: switchover through the VIP acknowledged={len(acked_via_vip)} lost={len(lost_via_vip)} "
+          f"write_pause_seconds={_longest_pause(acked_via_vip):.2f}")
+    assert not lost_via_vip, f"acknowledged through the VIP but missing on {new}: {lost_via_vip[:20]}"
+    assert vip_answer(lab, "SELECT @@hostname") == new
 
     stored = _stored_ids(lab, new, loop.table)
     lost = sorted({a[0] for a in acked} - stored)
@@ -352,9 +391,12 @@ def test_rerun_keeps_the_live_primary_and_changes_nothing(lab):
 def test_failover_after_kill_loses_no_acknowledged_write_and_old_primary_rejoins(lab):
     old = primary(lab)
     new = next(host for host in PAIR if host != old)
-    loop = Loop(lab, "failover_ids", [old, new])
+    loop = Loop(lab, "failover_ids", [PAIR[old], PAIR[new]])
+    via_vip = Loop(lab, "failover_vip_ids", [VIP])
     loop.start()
+    via_vip.start()
     loop.wait_acks(200, on=old)
+    via_vip.wait_acks(100)
 
     # kill -9, and systemd must not restart it in place: the server stays down.
     victim = lab.host(old)
@@ -364,10 +406,21 @@ def test_failover_after_kill_loses_no_acknowledged_write_and_old_primary_rejoins
     victim.check_output("kill -9 $(pidof mariadbd)")
     assert wait_for(lambda: victim.run("pidof mariadbd").rc == 1, timeout=10)
 
+    # The killed server's keepalived lets the VIP go; nobody holds it until a server takes writes.
+    assert wait_for(lambda: vip_holder(lab, VIP, PAIR) is None and f" {VIP}/" not in
+                    lab.host(new).check_output("ip -o -4 addr show"), timeout=10), "the VIP stayed on the killed primary"
     run = lab.playbook("mariadb_failover")
     assert run.returncode == 0, run
+    assert vip_holder(lab, VIP, PAIR) == new
     loop.wait_acks(100, on=new, after=killed_at)
+    via_vip.wait_acks(100, after=killed_at)
     acked = loop.finish()
+    acked_via_vip = via_vip.finish()
+    lost_via_vip = sorted({a[0] for a in acked_via_vip} - _stored_ids(lab, new, via_vip.table))
+    first_via_vip = min(a[1] for a in acked_via_vip if a[1] > killed_at)
+    print(f"FIGURE: failover through the VIP acknowledged={len(acked_via_vip)} lost={len(lost_via_vip)} "
+          f"vip_failover_seconds={first_via_vip - killed_at:.1f} (the runbook's run included)")
+    assert not lost_via_vip, f"acknowledged through the VIP but missing on {new}: {lost_via_vip[:20]}"
     assert victim.run("pidof mariadbd").rc == 1, "the killed server came back during the test"
 
     stored = _stored_ids(lab, new, loop.table)
@@ -387,6 +440,8 @@ def test_failover_after_kill_loses_no_acknowledged_write_and_old_primary_rejoins
     assert rejoin.returncode == 0, rejoin
     assert wait_for(lambda: replication_healthy(lab, new, old), timeout=90), replica_status(lab, old)
     assert _stored_ids(lab, old, loop.table) == _stored_ids(lab, new, loop.table)
+    # Back as a read-only replica, it does not take the VIP back.
+    assert vip_holder(lab, VIP, PAIR) == new
     truncated = victim.run(f"journalctl -u mariadb --no-pager --since @{int(killed_at)} | grep -c 'truncated binlog'").stdout.strip()
     print(f"FIGURE: rejoined {old} caught up with {new}; unacknowledged transactions dropped at its restart: "
           f"{'yes' if truncated not in ('', '0') else 'none'}")

@@ -234,8 +234,8 @@ PLUGINS_READ = {
     **{path: LB_READERS for path in (
         "plugins/module_utils/load_balancer.py", "plugins/filter/load_balancer.py", "plugins/filter/lb_backends.yml",
         "plugins/filter/lb_vrrp_instances.yml")},
-    # The interface of an address, where a role moves a VIP: the load balancers and the In-Country Nodes.
-    "plugins/filter/interface_with_address.yml": LB_READERS | ICN_READERS,
+    # The interface of an address, where a role moves a VIP: the load balancers, the In-Country Nodes, MariaDB.
+    "plugins/filter/interface_with_address.yml": LB_READERS | ICN_READERS | MARIADB_READERS,
     # The In-Country Nodes' decisions.
     **{path: ICN_READERS for path in (
         "plugins/module_utils/icn_config.py", "plugins/filter/icn_config.py", "plugins/filter/icn_input_errors.yml",
