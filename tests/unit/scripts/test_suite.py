@@ -73,6 +73,9 @@ ROLES_READ = {
     "conference": {"shared", "common", "turn", "public_lb", "conference"},
     # playbooks/icn.yml checks every tier's inputs first, then the In-Country Nodes'.
     "icn": {"shared", "common", "icn"},
+    # playbooks/voice.yml: the voice database (the mariadb role on group voice_db), then playbooks/voice_proxy.yml,
+    # which checks every tier's inputs first, then the voice proxies'.
+    "voice": {"shared", "common", "mariadb", "voice_proxy"},
     # The execution environment packs the whole collection: every role.
     "ee": {path.name for path in (ROOT / "roles").iterdir() if path.is_dir()},
 }
@@ -106,6 +109,7 @@ PLAYBOOKS_READ = {
     "mail": {"check_inputs", "tasks/check_role_inputs"},
     "conference": {"check_inputs", "tasks/check_role_inputs", "turn", "public_lb"},
     "icn": {"check_inputs", "tasks/check_role_inputs"},
+    "voice": {"voice_db", "voice_proxy", "check_inputs", "tasks/check_role_inputs", "mariadb_switchover"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -121,8 +125,9 @@ MAIL_READERS = {s for s, roles in ROLES_READ.items() if "mail" in roles}
 CONFERENCE_READERS = {s for s, roles in ROLES_READ.items() if "conference" in roles}
 LB_READERS = {s for s, roles in ROLES_READ.items() if roles & {"private_lb", "public_lb"}}
 ICN_READERS = {s for s, roles in ROLES_READ.items() if "icn" in roles}
+VOICE_PROXY_READERS = {s for s, roles in ROLES_READ.items() if "voice_proxy" in roles}
 HOST_VALUES_ROLES = {"backup", "backup_client", "gatekeeper", "log_shipping", "mariadb", "preflight", "private_lb",
-                     "public_lb", "xmpp", "api", "mail", "conference", "icn"}
+                     "public_lb", "xmpp", "api", "mail", "conference", "icn", "voice_proxy"}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
@@ -230,17 +235,26 @@ PLUGINS_READ = {
         "plugins/module_utils/mail_config.py", "plugins/filter/mail_config.py", "plugins/filter/mail_input_errors.yml",
         "plugins/filter/mail_client_addresses.yml", "plugins/filter/mail_dns_records.yml",
         "plugins/filter/mail_egress_addresses.yml")},
-    # The load balancers' decisions; each role's own filters by their names.
-    **{path: LB_READERS for path in (
-        "plugins/module_utils/load_balancer.py", "plugins/filter/load_balancer.py", "plugins/filter/lb_backends.yml",
+    # The load balancers' decisions; each role's own filters by their names. The voice proxies' VIP is one of
+    # theirs (lb_vrrp_instances).
+    **{path: LB_READERS | VOICE_PROXY_READERS for path in (
+        "plugins/module_utils/load_balancer.py", "plugins/filter/load_balancer.py",
         "plugins/filter/lb_vrrp_instances.yml")},
-    # The interface of an address, where a role moves a VIP: the load balancers, the In-Country Nodes, MariaDB.
-    "plugins/filter/interface_with_address.yml": LB_READERS | ICN_READERS | MARIADB_READERS,
-    # The In-Country Nodes' decisions.
+    "plugins/filter/lb_backends.yml": LB_READERS,
+    # The interface of an address, where a role moves a VIP: the load balancers, the In-Country Nodes, MariaDB,
+    # the voice proxies.
+    "plugins/filter/interface_with_address.yml": LB_READERS | ICN_READERS | MARIADB_READERS | VOICE_PROXY_READERS,
+    # The In-Country Nodes' decisions; the voice proxies pair and name their destinations the same way.
     **{path: ICN_READERS for path in (
-        "plugins/module_utils/icn_config.py", "plugins/filter/icn_config.py", "plugins/filter/icn_input_errors.yml",
-        "plugins/filter/icn_vrrp_instances.yml", "plugins/filter/icn_firewall_rules.yml",
-        "plugins/filter/icn_destinations.yml", "plugins/filter/icn_pair.yml")},
+        "plugins/filter/icn_input_errors.yml", "plugins/filter/icn_vrrp_instances.yml",
+        "plugins/filter/icn_firewall_rules.yml")},
+    **{path: ICN_READERS | VOICE_PROXY_READERS for path in (
+        "plugins/module_utils/icn_config.py", "plugins/filter/icn_config.py", "plugins/filter/icn_destinations.yml",
+        "plugins/filter/icn_pair.yml")},
+    # The voice proxies' decisions.
+    **{path: VOICE_PROXY_READERS for path in (
+        "plugins/module_utils/voice_proxy_config.py", "plugins/filter/voice_proxy_config.py",
+        "plugins/filter/voice_proxy_input_errors.yml", "plugins/filter/voice_proxy_firewall_rules.yml")},
     **{path: {s for s in LB_READERS if "private_lb" in ROLES_READ[s]} for path in (
         "plugins/filter/private_lb_input_errors.yml", "plugins/filter/private_lb_probe_targets.yml")},
     **{path: {s for s in LB_READERS if "public_lb" in ROLES_READ[s]} for path in (
