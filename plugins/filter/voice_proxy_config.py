@@ -8,9 +8,9 @@ from __future__ import annotations
 from ansible_collections.rainbow.edge.plugins.module_utils import voice_proxy_config
 
 
-def voice_proxy_input_errors(inputs, group=None, host="", member_vips=None, reserved_ports=None):
+def voice_proxy_input_errors(inputs, group=None, host="", member_vips=None, reserved_ports=None, release=None):
     return voice_proxy_config.input_errors(inputs or {}, list(group or []), host, dict(member_vips or {}),
-                                           [int(port) for port in reserved_ports or []])
+                                           [int(port) for port in reserved_ports or []], release)
 
 
 def voice_proxy_firewall_rules(inputs, peers=None):

@@ -27,15 +27,29 @@ from ansible_collections.rainbow.edge.plugins.module_utils.icn_config import des
 _PORTS = ("voice_proxy_sip_port", "voice_proxy_sip_tls_port", "voice_proxy_metrics_port")
 
 
+# The first Debian release whose kamailio keeps its tls module and the TLS of
+# db_mysql (libmariadb) apart (kamailio 5.7.5 and later: tls_threads_mode).
+# In Debian 12's 5.6 both share OpenSSL 3's per-thread state across the
+# forked workers, which free it twice at start (kamailio issue #3791).
+FIRST_RELEASE_WITH_SIP_TLS = 13
+
+
 def input_errors(inputs: Mapping[str, Any], group: Sequence[str], host: str, member_vips: Mapping[str, Any],
-                 reserved_ports: Sequence[int] = ()) -> List[str]:
+                 reserved_ports: Sequence[int] = (), release: Any = None) -> List[str]:
     """Every problem of the role's converted inputs, each naming its variable (the password never shown).
 
     ``group`` is group ``voice_proxy``, paired two by two; ``member_vips`` {member: the VIP it names} for the whole
     group (a pair names one VIP, no other pair the same); ``reserved_ports`` the host's other services' ports (SSH,
-    the node exporter).
+    the node exporter); ``release`` the host's Debian major release (unknown: not checked).
     """
     errors: List[str] = lan_errors("voice_proxy", inputs)
+    if inputs.get("voice_proxy_sip_tls") and str(release or "").isdigit() \
+            and int(str(release)) < FIRST_RELEASE_WITH_SIP_TLS:
+        errors.append("voice_proxy_sip_tls: Debian %s's kamailio (5.6) crashes when SIP over TLS and its TLS "
+                      "connections to the voice database share one process (OpenSSL 3; kamailio issue #3791, fixed "
+                      "from kamailio 5.7.5, Debian %d); set voice_proxy_sip_tls: false on Debian %s (SIP over UDP and "
+                      "TCP only; the voice database stays on TLS), or run the voice proxies on Debian %d"
+                      % (release, FIRST_RELEASE_WITH_SIP_TLS, release, FIRST_RELEASE_WITH_SIP_TLS))
     lan = inputs.get("voice_proxy_lan_cidr")
     members = pair(group, host)
     if len(members) != 2:
@@ -82,6 +96,7 @@ def input_errors(inputs: Mapping[str, Any], group: Sequence[str], host: str, mem
     errors += _database_errors(inputs)
     for name, low, high, what in (
             ("voice_proxy_max_expires", 60, 86400, "seconds a registration lasts at most"),
+            ("voice_proxy_pbx_gateway_probe_interval", 1, 3600, "seconds between the PBX gateways' probes"),
             ("voice_proxy_vrrp_router_id", 1, 255, "VRRP router id of the pair's VIP"),
             ("voice_proxy_vrrp_advert_interval", 1, 10, "seconds between VRRP adverts")):
         if not is_int_in(inputs.get(name), low, high):
@@ -122,15 +137,17 @@ def _database_errors(inputs: Mapping[str, Any]) -> List[str]:
 
 
 def firewall_rules(inputs: Mapping[str, Any], peers: Sequence[str]) -> List[dict]:
-    """The host-firewall rules (shared role's firewall entry point): SIP over UDP, TCP and TLS from
+    """The host-firewall rules (shared role's firewall entry point): SIP over UDP, TCP and (when served) TLS from
     ``voice_proxy_allowed_cidrs``, kamailio's metrics from the LAN, VRRP from the other member (``peers``, its LAN
     address)."""
     allowed = list(inputs.get("voice_proxy_allowed_cidrs") or [])
     sip = inputs.get("voice_proxy_sip_port")
+    tls = inputs.get("voice_proxy_sip_tls")
     rules = [
         {"ports": [sip], "proto": "udp", "sources": allowed, "comment": "SIP over UDP from the phones and voice tiers"},
-        {"ports": [sip, inputs.get("voice_proxy_sip_tls_port")], "proto": "tcp", "sources": allowed,
-         "comment": "SIP over TCP and TLS from the phones and voice tiers"},
+        {"ports": [sip, inputs.get("voice_proxy_sip_tls_port")] if tls else [sip], "proto": "tcp", "sources": allowed,
+         "comment": "SIP over TCP and TLS from the phones and voice tiers" if tls
+         else "SIP over TCP from the phones and voice tiers"},
         {"ports": [inputs.get("voice_proxy_metrics_port")], "proto": "tcp", "sources": [inputs.get("voice_proxy_lan_cidr")],
          "comment": "kamailio's Prometheus endpoint"},
     ]

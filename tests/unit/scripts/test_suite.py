@@ -73,9 +73,11 @@ ROLES_READ = {
     "conference": {"shared", "common", "turn", "public_lb", "conference"},
     # playbooks/icn.yml checks every tier's inputs first, then the In-Country Nodes'.
     "icn": {"shared", "common", "icn"},
-    # playbooks/voice.yml: the voice database (the mariadb role on group voice_db), then playbooks/voice_proxy.yml,
-    # which checks every tier's inputs first, then the voice proxies'.
-    "voice": {"shared", "common", "mariadb", "voice_proxy"},
+    # playbooks/voice.yml: every voice tier's inputs checked (check_voice_inputs.yml), the voice database (the
+    # mariadb role on group voice_db), playbooks/voice_proxy.yml, then playbooks/voice_pbx.yml: the vendor's tiers,
+    # through the internal role voice_vendor.
+    "voice": {"shared", "common", "mariadb", "voice_proxy", "voice_vendor", "voice_pbx_gateway", "cloud_pbx_gateway",
+              "voice_pbx_orchestrator"},
     # The execution environment packs the whole collection: every role.
     "ee": {path.name for path in (ROOT / "roles").iterdir() if path.is_dir()},
 }
@@ -109,7 +111,8 @@ PLAYBOOKS_READ = {
     "mail": {"check_inputs", "tasks/check_role_inputs"},
     "conference": {"check_inputs", "tasks/check_role_inputs", "turn", "public_lb"},
     "icn": {"check_inputs", "tasks/check_role_inputs"},
-    "voice": {"voice_db", "voice_proxy", "check_inputs", "tasks/check_role_inputs", "mariadb_switchover"},
+    "voice": {"voice_db", "voice_proxy", "voice_pbx", "check_voice_inputs", "check_inputs", "tasks/check_role_inputs",
+              "tasks/refuse_checked_hosts", "mariadb_switchover"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
@@ -126,8 +129,9 @@ CONFERENCE_READERS = {s for s, roles in ROLES_READ.items() if "conference" in ro
 LB_READERS = {s for s, roles in ROLES_READ.items() if roles & {"private_lb", "public_lb"}}
 ICN_READERS = {s for s, roles in ROLES_READ.items() if "icn" in roles}
 VOICE_PROXY_READERS = {s for s, roles in ROLES_READ.items() if "voice_proxy" in roles}
+VOICE_VENDOR_READERS = {s for s, roles in ROLES_READ.items() if "voice_vendor" in roles}
 HOST_VALUES_ROLES = {"backup", "backup_client", "gatekeeper", "log_shipping", "mariadb", "preflight", "private_lb",
-                     "public_lb", "xmpp", "api", "mail", "conference", "icn", "voice_proxy"}
+                     "public_lb", "xmpp", "api", "mail", "conference", "icn", "voice_proxy", "voice_vendor"}
 PLUGINS_READ = {
     "plugins/modules/edge_facts.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_plan.py": PREFLIGHT_PLUGINS,
@@ -219,7 +223,7 @@ PLUGINS_READ = {
     # role references.
     "plugins/modules/haproxy_server.py": set(SCENARIOS),
     # A repository's pinned key, checked by the application servers' and conferencing servers' input checks.
-    "plugins/module_utils/apt_repository.py": API_READERS | CONFERENCE_READERS,
+    "plugins/module_utils/apt_repository.py": API_READERS | CONFERENCE_READERS | VOICE_VENDOR_READERS,
     # The conferencing servers' decisions (check_inputs.yml checks their inputs).
     **{path: CONFERENCE_READERS for path in (
         "plugins/module_utils/conference_config.py", "plugins/filter/conference_config.py",
@@ -251,6 +255,11 @@ PLUGINS_READ = {
     **{path: ICN_READERS | VOICE_PROXY_READERS for path in (
         "plugins/module_utils/icn_config.py", "plugins/filter/icn_config.py", "plugins/filter/icn_destinations.yml",
         "plugins/filter/icn_pair.yml")},
+    # The vendor's voice tiers' decisions; the voice proxies read their gateways through them.
+    **{path: VOICE_VENDOR_READERS | VOICE_PROXY_READERS for path in (
+        "plugins/module_utils/voice_vendor_config.py", "plugins/filter/voice_vendor_config.py",
+        *(f"plugins/filter/voice_vendor_{name}.yml" for name in (
+            "deployment", "input_errors", "firewall_rules", "config_file", "gateways")))},
     # The voice proxies' decisions.
     **{path: VOICE_PROXY_READERS for path in (
         "plugins/module_utils/voice_proxy_config.py", "plugins/filter/voice_proxy_config.py",

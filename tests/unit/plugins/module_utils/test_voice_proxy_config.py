@@ -16,11 +16,12 @@ def good_inputs(**changes):
     inputs = {
         "voice_proxy_lan_cidr": "10.20.0.0/16", "voice_proxy_lan_ip": "10.20.21.21", "voice_proxy_vip": "10.20.21.20",
         "voice_proxy_domain": "voice.example.com", "voice_proxy_allowed_cidrs": ["10.20.21.0/25"],
-        "voice_proxy_sip_port": 5060, "voice_proxy_sip_tls_port": 5061, "voice_proxy_metrics_port": 9495,
-        "voice_proxy_pbx_gateways": ["10.20.21.60", "10.20.21.61:5080"],
+        "voice_proxy_sip_port": 5060, "voice_proxy_sip_tls_port": 5061, "voice_proxy_sip_tls": True,
+        "voice_proxy_metrics_port": 9495, "voice_proxy_pbx_gateways": ["10.20.21.60", "10.20.21.61:5080"],
         "voice_proxy_sql_server": "10.20.21.50", "voice_proxy_sql_port": 3306, "voice_proxy_sql_database": "kamailio",
         "voice_proxy_sql_user": "kamailio", "voice_proxy_sql_password": PASSWORD,
         "voice_proxy_max_expires": 3600, "voice_proxy_vrrp_router_id": 57, "voice_proxy_vrrp_advert_interval": 1,
+        "voice_proxy_pbx_gateway_probe_interval": 10,
     }
     inputs.update(changes)
     return inputs
@@ -28,6 +29,15 @@ def good_inputs(**changes):
 
 def test_good_inputs_pass():
     assert voice_proxy_input_errors(good_inputs(), MEMBERS, "vproxy1", VIPS, [22, 9100]) == []
+    assert voice_proxy_input_errors(good_inputs(), MEMBERS, "vproxy1", VIPS, [22, 9100], "13") == []
+
+
+def test_sip_over_tls_is_refused_on_debian_12_whose_kamailio_crashes_with_it_and_tls_to_the_database():
+    errors = voice_proxy_input_errors(good_inputs(), MEMBERS, "vproxy1", VIPS, [22, 9100], "12")
+    assert len(errors) == 1 and errors[0].startswith("voice_proxy_sip_tls: Debian 12's kamailio (5.6) crashes"), errors
+    assert "set voice_proxy_sip_tls: false" in errors[0]
+    assert voice_proxy_input_errors(good_inputs(voice_proxy_sip_tls=False), MEMBERS, "vproxy1", VIPS, [22, 9100],
+                                    "12") == []
 
 
 @pytest.mark.parametrize("changes,expected", [
@@ -40,6 +50,7 @@ def test_good_inputs_pass():
     ({"voice_proxy_allowed_cidrs": []}, "voice_proxy_allowed_cidrs: empty"),
     ({"voice_proxy_pbx_gateways": ["pbx.example"]}, "voice_proxy_pbx_gateways: expected \"address\" or"),
     ({"voice_proxy_pbx_gateways": ["198.51.100.1"]}, "voice_proxy_pbx_gateways: 198.51.100.1 not on the LAN"),
+    ({"voice_proxy_pbx_gateway_probe_interval": 0}, "voice_proxy_pbx_gateway_probe_interval: expected 1-3600 seconds"),
     ({"voice_proxy_sip_tls_port": 5060}, "must differ"),
     ({"voice_proxy_metrics_port": 9100}, "port(s) [9100] of the voice proxy are this host's other services'"),
     ({"voice_proxy_sql_port": 0}, "voice_proxy_sql_port: expected a port"),
@@ -86,3 +97,9 @@ def test_the_firewall_opens_sip_to_the_allowed_networks_metrics_to_the_lan_and_v
     assert by_comment["VRRP adverts of the other member"]["sources"] == ["10.20.21.22"]
     render_dropin("voice_proxy", rules)
     assert not any(rule.get("proto") == "vrrp" for rule in voice_proxy_firewall_rules(good_inputs(), []))
+
+
+def test_without_sip_over_tls_the_firewall_opens_sip_over_tcp_only():
+    by_comment = {rule["comment"]: rule for rule in voice_proxy_firewall_rules(good_inputs(voice_proxy_sip_tls=False),
+                                                                               ["10.20.21.22"])}
+    assert by_comment["SIP over TCP from the phones and voice tiers"]["ports"] == [5060]
