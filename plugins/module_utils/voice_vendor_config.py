@@ -149,7 +149,7 @@ def endpoints(values: Mapping[str, Any], default_port: int = 5060) -> Dict[str, 
     found: Dict[str, Tuple[str, int]] = {}
     for name, value in values.items():
         text = str(value or "")
-        address, _, port = text.partition(":")
+        address, _colon, port = text.partition(":")
         if not is_ipv4_address(address):
             continue
         if not port:

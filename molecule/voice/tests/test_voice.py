@@ -102,7 +102,7 @@ def _invites(lab, gateway: str, number: str = "") -> int:
 def _dispatcher_flags(lab, proxy: str) -> dict[str, str]:
     """{gateway address: its state in ``proxy``'s dispatcher (A active, I inactive, P probing)}."""
     out = lab.host(proxy).check_output("kamcmd -s unix:/run/kamailio/kamailio_ctl dispatcher.list")
-    return {address: flags for address, flags in re.findall(r"URI: sip:([\d.]+):\d+\s+FLAGS: (\w+)", out)}
+    return dict(re.findall(r"URI: sip:([\d.]+):\d+\s+FLAGS: (\w+)", out))
 
 
 def _register(phone, password: str, port: int = PHONE_PORT):

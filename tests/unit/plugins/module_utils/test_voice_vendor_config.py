@@ -166,8 +166,8 @@ def test_the_gateways_are_read_from_their_checked_inputs_else_the_inventory():
 
 def test_the_voice_proxies_read_the_gateways_as_dispatcher_destinations():
     groups = {"voice_pbx_gateway": ["vgw1", "vgw2"]}
-    hostvars = {"vgw1": {"edge_lan_ip": "10.20.21.31"}, "vgw2": {"edge_lan_ip": "10.20.21.32",
-                                                                  "voice_pbx_gateway_sip_port": 5070}}
+    hostvars = {"vgw1": {"edge_lan_ip": "10.20.21.31"},
+                "vgw2": {"edge_lan_ip": "10.20.21.32", "voice_pbx_gateway_sip_port": 5070}}
     assert voice_vendor_gateways(groups, hostvars, ["voice_pbx_gateway"], destinations=True) == [
         "10.20.21.31:5060", "10.20.21.32:5070"]
     assert voice_vendor_gateways({}, {}, ["voice_pbx_gateway"], destinations=True) == []
