@@ -24,6 +24,7 @@ from ansible_collections.rainbow.edge.plugins.module_utils.apt_repository import
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
     is_int_in, is_ipv4_address, is_ipv4_network, lan_errors,
 )
+from ansible_collections.rainbow.edge.plugins.module_utils.icn_config import destinations
 
 _PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$")
 _COMMAND = re.compile(r"^/[^\s]+(\s.*)?$")
@@ -101,7 +102,7 @@ def input_errors(name: str, inputs: Mapping[str, Any], reserved_ports: Sequence[
                       % (name, inputs.get(name + "_stop_timeout")))
     if kind == "sip":
         proxy = inputs.get(name + "_voice_proxy")
-        if proxy not in ("", None) and len(endpoints({"proxy": proxy})) != 1:
+        if proxy not in ("", None) and len(destinations([proxy])) != 1:
             errors.append("%s_voice_proxy: expected the voice proxies' VIP as \"address\" or \"address:port\" "
                           "(default: voice_proxy_vip of group voice_proxy); got %r" % (name, proxy))
     if gateways is not None:
@@ -141,22 +142,6 @@ def _port_errors(name: str, inputs: Mapping[str, Any], reserved_ports: Sequence[
                               "host's other services (SIP, metrics, SSH, node exporter)"
                               % (name, name, low, high, inside))
     return errors
-
-
-def endpoints(values: Mapping[str, Any], default_port: int = 5060) -> Dict[str, Tuple[str, int]]:
-    """{name: (address, port)} of ``values`` written "address" or "address:port" (``default_port`` when none is
-    given); a value that is neither is left out."""
-    found: Dict[str, Tuple[str, int]] = {}
-    for name, value in values.items():
-        text = str(value or "")
-        address, _colon, port = text.partition(":")
-        if not is_ipv4_address(address):
-            continue
-        if not port:
-            found[name] = (address, default_port)
-        elif port.isdigit() and is_int_in(int(port), 1, 65535):
-            found[name] = (address, int(port))
-    return found
 
 
 def firewall_rules(name: str, inputs: Mapping[str, Any]) -> List[dict]:
@@ -207,8 +192,8 @@ def config(name: str, inputs: Mapping[str, Any], tls: Mapping[str, str], voice_p
     if found.kind == "sip":
         listen.update(sip_port=inputs.get(name + "_sip_port"),
                       rtp_ports=[inputs.get(name + "_rtp_port_min"), inputs.get(name + "_rtp_port_max")])
-        proxy = endpoints({"proxy": voice_proxy}).get("proxy")
-        result["voice_proxy"] = {"address": proxy[0], "port": proxy[1]} if proxy else None
+        proxy = destinations([voice_proxy] if voice_proxy else [])
+        result["voice_proxy"] = {"address": proxy[0][0], "port": proxy[0][1]} if proxy else None
     else:
         listen["https_port"] = inputs.get(name + "_https_port")
         result["gateways"] = [dict(gateway) for gateway in gateways]

@@ -189,6 +189,13 @@ def test_calls_to_numbers_nobody_registered_go_to_the_voice_pbx_gateways_in_turn
     assert got == {GW1: 2, GW2: 2}, got
     # The Cloud PBX Gateway is not the voice proxies' (it is the orchestrator's).
     assert _invites(lab, CGW) == 0
+    # The calls left from the VIP, not from the member's own address (its first UDP socket, the probes'):
+    # Record-Route names the VIP only, so the other member can take the dialog over.
+    routed = set()
+    for gateway in (GW1, GW2):
+        log = lab.host(gateway).check_output(f"cat /var/lib/{VENDOR_TIERS[gateway][0]}/sip-udp.log")
+        routed |= set(re.findall(r"^Record-Route: <sip:([\d.]+)", log, re.M))
+    assert routed == {PROXY_VIP}, routed
 
 
 def test_a_call_without_the_subscriber_digest_reaches_no_gateway(lab, peers):
