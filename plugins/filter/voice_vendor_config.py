@@ -14,13 +14,15 @@ def voice_vendor_deployment(inputs, tier):
     return voice_vendor_config.deployment(tier, inputs or {})
 
 
-def voice_vendor_input_errors(inputs, tier, reserved_ports=None, gateways=None):
+def voice_vendor_input_errors(inputs, tier, reserved_ports=None, gateways=None, group=None, host="",
+                              member_vips=None):
     return voice_vendor_config.input_errors(tier, inputs or {}, [int(port) for port in reserved_ports or []],
-                                            None if gateways is None else list(gateways))
+                                            None if gateways is None else list(gateways), list(group or []),
+                                            host or "", dict(member_vips or {}))
 
 
-def voice_vendor_firewall_rules(inputs, tier):
-    return voice_vendor_config.firewall_rules(tier, inputs or {})
+def voice_vendor_firewall_rules(inputs, tier, peers=None):
+    return voice_vendor_config.firewall_rules(tier, inputs or {}, list(peers or []))
 
 
 def voice_vendor_config_file(inputs, tier, tls=None, voice_proxy="", gateways=None):

@@ -22,7 +22,8 @@ from typing import Any, List, Mapping, Sequence
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
     is_int_in, is_ipv4_address, is_ipv4_network, is_on_network, lan_errors,
 )
-from ansible_collections.rainbow.edge.plugins.module_utils.icn_config import destinations, pair
+from ansible_collections.rainbow.edge.plugins.module_utils.icn_config import destinations
+from ansible_collections.rainbow.edge.plugins.module_utils.voice_pair import database_errors, pair_errors
 
 _PORTS = ("voice_proxy_sip_port", "voice_proxy_sip_tls_port", "voice_proxy_metrics_port")
 
@@ -51,28 +52,7 @@ def input_errors(inputs: Mapping[str, Any], group: Sequence[str], host: str, mem
                       "TCP only; the voice database stays on TLS), or run the voice proxies on Debian %d"
                       % (release, FIRST_RELEASE_WITH_SIP_TLS, release, FIRST_RELEASE_WITH_SIP_TLS))
     lan = inputs.get("voice_proxy_lan_cidr")
-    members = pair(group, host)
-    if len(members) != 2:
-        errors.append("group voice_proxy: expected voice proxies in pairs (master and backup, 9.5: two per voice "
-                      "set, paired in the group's order); this host's pair has %d host(s): %s"
-                      % (len(members), ", ".join(members) or "none"))
-    vip = inputs.get("voice_proxy_vip")
-    if not is_ipv4_address(vip):
-        errors.append("voice_proxy_vip: expected the IPv4 address the pair shares on the LAN; got %r" % (vip,))
-    elif is_ipv4_network(lan) and not is_on_network(vip, lan):
-        errors.append("voice_proxy_vip %s is outside its network %s (voice_proxy_lan_cidr)" % (vip, lan))
-    elif vip == inputs.get("voice_proxy_lan_ip"):
-        errors.append("voice_proxy_vip %s is this host's own address (voice_proxy_lan_ip): the VIP must be a third "
-                      "address" % vip)
-    else:
-        named = sorted({str(member_vips.get(member)) for member in members if member in member_vips})
-        if len(named) > 1:
-            errors.append("voice_proxy_vip: the pair %s names different VIPs (%s); a pair shares one"
-                          % (", ".join(members), ", ".join(named)))
-        others = sorted(member for member, value in member_vips.items() if value == vip and member not in members)
-        if others:
-            errors.append("voice_proxy_vip %s is also the VIP of %s, of another pair; each pair needs its own"
-                          % (vip, ", ".join(others)))
+    errors += pair_errors("voice_proxy", inputs, group, host, member_vips, "voice proxies", "9.5: two per voice set")
     domain = str(inputs.get("voice_proxy_domain") or "")
     if not domain or any(char in domain for char in " \t\"'@:;/"):
         errors.append("voice_proxy_domain (default: edge_domain): expected the phones' SIP domain, such as "
@@ -92,13 +72,20 @@ def input_errors(inputs: Mapping[str, Any], group: Sequence[str], host: str, mem
         outside = [address for address, _port in destinations(gateways) if not is_on_network(address, lan)]
         if outside:
             errors.append("voice_proxy_pbx_gateways: %s not on the LAN %s" % (", ".join(outside), lan))
+    icn = inputs.get("voice_proxy_icn_addresses") or []
+    bad = [value for value in icn if not is_ipv4_address(value)]
+    if bad:
+        errors.append("voice_proxy_icn_addresses: expected the In-Country Nodes' LAN addresses (IPv4); got %r" % (bad,))
+    elif all(is_ipv4_network(cidr) for cidr in cidrs):
+        unheard = [address for address in icn if not any(is_on_network(address, cidr) for cidr in cidrs)]
+        if unheard:
+            errors.append("voice_proxy_icn_addresses: %s outside voice_proxy_allowed_cidrs: the proxy would not "
+                          "answer the In-Country Node(s)" % ", ".join(unheard))
     errors += _port_errors(inputs, reserved_ports)
-    errors += _database_errors(inputs)
+    errors += database_errors("voice_proxy", inputs)
     for name, low, high, what in (
             ("voice_proxy_max_expires", 60, 86400, "seconds a registration lasts at most"),
-            ("voice_proxy_pbx_gateway_probe_interval", 1, 3600, "seconds between the PBX gateways' probes"),
-            ("voice_proxy_vrrp_router_id", 1, 255, "VRRP router id of the pair's VIP"),
-            ("voice_proxy_vrrp_advert_interval", 1, 10, "seconds between VRRP adverts")):
+            ("voice_proxy_pbx_gateway_probe_interval", 1, 3600, "seconds between the PBX gateways' probes")):
         if not is_int_in(inputs.get(name), low, high):
             errors.append("%s: expected %d-%d %s; got %r" % (name, low, high, what, inputs.get(name)))
     return errors
@@ -107,32 +94,16 @@ def input_errors(inputs: Mapping[str, Any], group: Sequence[str], host: str, mem
 def _port_errors(inputs: Mapping[str, Any], reserved_ports: Sequence[int]) -> List[str]:
     errors: List[str] = []
     ports = []
-    for name in _PORTS + ("voice_proxy_sql_port",):
+    for name in _PORTS:
         if not is_int_in(inputs.get(name), 1, 65535):
             errors.append("%s: expected a port 1-65535; got %r" % (name, inputs.get(name)))
-        elif name in _PORTS:
+        else:
             ports.append(inputs[name])
     if len(set(ports)) != len(ports):
         errors.append("%s must differ; got %r" % (", ".join(_PORTS), ports))
     taken = sorted(set(ports) & set(reserved_ports))
     if taken:
         errors.append("port(s) %s of the voice proxy are this host's other services' (SSH, node exporter)" % taken)
-    return errors
-
-
-def _database_errors(inputs: Mapping[str, Any]) -> List[str]:
-    errors: List[str] = []
-    server = inputs.get("voice_proxy_sql_server")
-    if not is_ipv4_address(server):
-        errors.append("voice_proxy_sql_server: expected the voice database's address (default: the mariadb_vip of "
-                      "group voice_db, which follows its primary); got %r" % (server,))
-    for name in ("voice_proxy_sql_database", "voice_proxy_sql_user"):
-        value = str(inputs.get(name) or "")
-        if not value or not value.replace("_", "").isalnum():
-            errors.append("%s: expected a MariaDB name (letters, digits, _); got %r" % (name, inputs.get(name)))
-    if not inputs.get("voice_proxy_sql_password"):
-        errors.append("voice_proxy_sql_password: empty; give the voice database account's password from the vault "
-                      "(the voice database's mariadb_users gives the same)")
     return errors
 
 

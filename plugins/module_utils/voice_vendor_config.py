@@ -4,13 +4,17 @@
 """The decisions of the voice tiers that run the vendor's software.
 
 The Voice Cloud PBX Gateways (8.4: five per voice set, M/M), the Cloud PBX
-Gateways (9.4: two) and the Voice Cloud PBX Orchestrator (8.4: one) run the
-vendor's Asterisk-based software, which is in no public registry. One way
-for all (the internal ``voice_vendor`` role): the vendor's packages from its
-apt repository trusted through a pinned key (``apt_repository``), a JSON
+Gateways (9.4: two), the Voice Cloud PBX Orchestrator (8.4: one) and the
+voice web servers (9.5: a master/backup pair with a VIP per 200k
+subscribers, which provision the subscribers in the voice database) run
+the vendor's software, which is in no public registry. One way for all
+(the internal ``voice_vendor`` role): the vendor's packages from its apt
+repository trusted through a pinned key (``apt_repository``), a JSON
 configuration from the inventory, a hardened unit under the tier's own
-account, the host firewall, metrics. Each tier is a thin role whose inputs
-are prefixed with its name. Used through
+account, the host firewall, metrics; for a paired tier its VIP
+(``voice_pair``), for a tier with an account on the voice database that
+account. Each tier is a thin role whose inputs are prefixed with its name.
+Used through
 ``plugins/filter/voice_vendor_config.py``; unit-tested in
 ``tests/unit/plugins/module_utils/test_voice_vendor_config.py``.
 """
@@ -25,6 +29,7 @@ from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
     is_int_in, is_ipv4_address, is_ipv4_network, lan_errors,
 )
 from ansible_collections.rainbow.edge.plugins.module_utils.icn_config import destinations
+from ansible_collections.rainbow.edge.plugins.module_utils.voice_pair import database_errors, pair_errors
 
 _PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$")
 _COMMAND = re.compile(r"^/[^\s]+(\s.*)?$")
@@ -33,11 +38,17 @@ _PATH = re.compile(r"^/[^\s]*$")
 
 class Tier(NamedTuple):
     """A voice tier of the vendor: its name in the footprint, what it serves (``sip``: SIP and RTP for the voice
-    proxies' calls; ``https``: an HTTPS API), its unit and its system account (at most 32 characters)."""
+    proxies' calls; ``https``: an HTTPS API), its unit and its system account (at most 32 characters); whether it
+    drives the PBX gateways (the orchestrator), runs as a master/backup pair with a VIP (``<tier>_vip``) and has an
+    account on the voice database (``<tier>_sql_*``); ``sizing`` is the footprint's count, for messages."""
     title: str
     kind: str
     service: str
     account: str
+    drives_gateways: bool = False
+    paired: bool = False
+    database: bool = False
+    sizing: str = ""
 
 
 TIERS: Dict[str, Tier] = {
@@ -46,7 +57,9 @@ TIERS: Dict[str, Tier] = {
     "cloud_pbx_gateway": Tier("Cloud PBX Gateway", "sip", "rainbow-edge-cloud-pbx-gateway",
                               "rainbow-edge-cloud-pbx-gateway"),
     "voice_pbx_orchestrator": Tier("Voice Cloud PBX Orchestrator", "https", "rainbow-edge-voice-pbx-orchestrator",
-                                   "rainbow-edge-pbx-orchestrator"),
+                                   "rainbow-edge-pbx-orchestrator", drives_gateways=True),
+    "voice_web": Tier("Voice web server", "https", "rainbow-edge-voice-web", "rainbow-edge-voice-web",
+                      paired=True, database=True, sizing="9.5: two per 200,000 subscribers"),
 }
 
 #: The gateway tiers, which the orchestrator drives and the voice proxies dispatch to (voice_pbx_gateway only).
@@ -66,13 +79,16 @@ def ports(name: str, inputs: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 def input_errors(name: str, inputs: Mapping[str, Any], reserved_ports: Sequence[int] = (),
-                 gateways: Sequence[Mapping[str, Any]] = None) -> List[str]:
-    """Every problem of tier ``name``'s converted inputs, each naming its variable.
+                 gateways: Sequence[Mapping[str, Any]] = None, group: Sequence[str] = (), host: str = "",
+                 member_vips: Mapping[str, Any] = None) -> List[str]:
+    """Every problem of tier ``name``'s converted inputs, each naming its variable (a password never shown).
 
     ``reserved_ports`` are the host's other services' ports (SSH, the node exporter); ``gateways`` (the
-    orchestrator only) every gateway it drives (``gateways()``).
+    orchestrator only) every gateway it drives (``gateways()``); for a paired tier ``group`` is its group,
+    ``host`` this host and ``member_vips`` {member: the VIP it names} for the whole group.
     """
-    kind = tier(name).kind
+    found = tier(name)
+    kind = found.kind
     errors: List[str] = lan_errors(name, inputs)
     errors += repository_errors(name, inputs)
     packages = inputs.get(name + "_packages") or []
@@ -105,6 +121,10 @@ def input_errors(name: str, inputs: Mapping[str, Any], reserved_ports: Sequence[
         if proxy not in ("", None) and len(destinations([proxy])) != 1:
             errors.append("%s_voice_proxy: expected the voice proxies' VIP as \"address\" or \"address:port\" "
                           "(default: voice_proxy_vip of group voice_proxy); got %r" % (name, proxy))
+    if found.paired:
+        errors += pair_errors(name, inputs, group, host, member_vips or {}, "%ss" % found.title.lower(), found.sizing)
+    if found.database:
+        errors += database_errors(name, inputs)
     if gateways is not None:
         bad = sorted(str(gateway.get("name")) for gateway in gateways
                      if not is_ipv4_address(gateway.get("address")) or not is_int_in(gateway.get("sip_port"), 1, 65535)
@@ -144,9 +164,10 @@ def _port_errors(name: str, inputs: Mapping[str, Any], reserved_ports: Sequence[
     return errors
 
 
-def firewall_rules(name: str, inputs: Mapping[str, Any]) -> List[dict]:
+def firewall_rules(name: str, inputs: Mapping[str, Any], peers: Sequence[str] = ()) -> List[dict]:
     """The host-firewall rules (shared role's firewall entry point): the tier's service from
-    ``<tier>_allowed_cidrs`` (SIP over UDP and TCP and the RTP range, or HTTPS), its metrics from the LAN."""
+    ``<tier>_allowed_cidrs`` (SIP over UDP and TCP and the RTP range, or HTTPS), its metrics from the LAN, and for
+    a paired tier VRRP from the other member (``peers``, its LAN address)."""
     allowed = list(inputs.get(name + "_allowed_cidrs") or [])
     title = tier(name).title
     if tier(name).kind == "sip":
@@ -162,6 +183,8 @@ def firewall_rules(name: str, inputs: Mapping[str, Any]) -> List[dict]:
                   "comment": "HTTPS API of the %s" % title}]
     rules.append({"ports": [inputs.get(name + "_metrics_port")], "proto": "tcp",
                   "sources": [inputs.get(name + "_lan_cidr")], "comment": "metrics of the %s" % title})
+    if tier(name).paired and peers:
+        rules.append({"proto": "vrrp", "sources": list(peers), "comment": "VRRP adverts of the other member"})
     return rules
 
 
@@ -172,7 +195,8 @@ def deployment(name: str, inputs: Mapping[str, Any]) -> Dict[str, Any]:
     prefix = name + "_"
     unprefixed = {key[len(prefix):]: value for key, value in inputs.items() if key.startswith(prefix)}
     return dict(unprefixed, tier=name, title=found.title, kind=found.kind, service=found.service,
-                account=found.account, config_dir="/etc/%s" % found.service,
+                account=found.account, drives_gateways=found.drives_gateways, paired=found.paired,
+                database=found.database, config_dir="/etc/%s" % found.service,
                 config_file="/etc/%s/config.json" % found.service)
 
 
@@ -182,7 +206,10 @@ def config(name: str, inputs: Mapping[str, Any], tls: Mapping[str, str], voice_p
     its certificate, the voice tiers it reaches, and ``<tier>_settings`` passed whole.
 
     ``voice_proxy`` (gateways) is the voice proxies' VIP, "address" or "address:port"; ``gateways`` (the
-    orchestrator) the gateways it drives, each {name, tier, address, sip_port, metrics_port}.
+    orchestrator) the gateways it drives, each {name, tier, address, sip_port, metrics_port}. A paired tier's
+    service answers on its VIP too (``listen.vip``: the vendor's software listens on every address for it, as
+    the VIP comes and goes); a tier with an account on the voice database gets it (``voice_db``, over TLS
+    verified with the Edge's CA).
     """
     found = tier(name)
     listen: Dict[str, Any] = {"address": inputs.get(name + "_lan_ip"),
@@ -196,7 +223,14 @@ def config(name: str, inputs: Mapping[str, Any], tls: Mapping[str, str], voice_p
         result["voice_proxy"] = {"address": proxy[0][0], "port": proxy[0][1]} if proxy else None
     else:
         listen["https_port"] = inputs.get(name + "_https_port")
+    if found.drives_gateways:
         result["gateways"] = [dict(gateway) for gateway in gateways]
+    if found.paired:
+        listen["vip"] = inputs.get(name + "_vip")
+    if found.database:
+        result["voice_db"] = {"address": inputs.get(name + "_sql_server"), "port": inputs.get(name + "_sql_port"),
+                              "database": inputs.get(name + "_sql_database"), "user": inputs.get(name + "_sql_user"),
+                              "password": inputs.get(name + "_sql_password"), "ca": tls.get("ca")}
     result["settings"] = dict(inputs.get(name + "_settings") or {})
     return result
 

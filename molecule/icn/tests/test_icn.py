@@ -169,6 +169,26 @@ def test_a_trunk_call_reaches_the_lan_with_media_relayed_both_ways_and_each_side
              if "message received" in m.split("\n", 1)[0] and "INVITE sip:" in m]
     assert offer, "no INVITE reached the voice tier"
     assert _sdp_addresses(offer[0]) == {LAN_VIP}, offer[0]
+    # The trunk's mark, which the voice proxies trust from the LAN VIP only: this node's, the caller's forged one
+    # stripped.
+    assert _trunk_marks(offer[0]) == [TRUNK_IP], offer[0]
+
+
+def _trunk_marks(message: str) -> list[str]:
+    """The values of the trunk mark (X-Rainbow-Edge-Trunk) in a SIP message."""
+    return re.findall(r"^X-Rainbow-Edge-Trunk:\s*(\S+)", message, re.M | re.I)
+
+
+def test_a_phone_s_call_reaches_the_lan_without_the_trunk_mark_it_forged(lab, peers):
+    trunk, voice = peers
+    voice.run("truncate -s 0 /var/log/lab-voice-uas.log")
+    run = _call(trunk, PHONE_IP, WAN_VIP, "/tmp/lab-call-phone.log", port=5075, media_port=43000, hold_ms=1000)
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    offer = [m for m in _messages(voice, "/var/log/lab-voice-uas.log")
+             if "message received" in m.split("\n", 1)[0] and "INVITE sip:" in m]
+    assert offer, "no INVITE reached the voice tier"
+    assert "forged-by-the-caller" in lab.host(TRUNK).check_output("cat /tmp/lab-call-phone.log")
+    assert _trunk_marks(offer[0]) == [], offer[0]
 
 
 def test_a_call_from_the_lan_goes_out_through_the_trunk(lab, peers):
@@ -184,6 +204,8 @@ def test_a_call_from_the_lan_goes_out_through_the_trunk(lab, peers):
     # Nothing the trunk received names the LAN: not the URI, From, To, Call-ID, Via, Record-Route or Contact.
     assert not any("10.20." in m for m in seen_by_trunk), seen_by_trunk
     assert f"INVITE sip:1000@{TRUNK_IP}:5060 " in offer[0], offer[0]
+    # No trunk mark leaves towards the carriers (the LAN caller's forged one stripped).
+    assert _trunk_marks(offer[0]) == [], offer[0]
 
 
 def test_kamailio_serves_tls_1_2_or_later_with_the_edge_ca_certificate_on_the_wan_vip(peers):

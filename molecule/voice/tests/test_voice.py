@@ -1,7 +1,8 @@
 # Copyright: rainbow.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The voice tiers: the voice database (the mariadb role on group voice_db), the `voice_proxy` role, and the
-tiers that run the vendor's software (`voice_pbx_gateway`, `cloud_pbx_gateway`, `voice_pbx_orchestrator`).
+tiers that run the vendor's software (`voice_pbx_gateway`, `cloud_pbx_gateway`, `voice_pbx_orchestrator`,
+`voice_web`).
 
 Real SIP peers, from Debian's sip-tester (sipp): `phone` is a subscriber's
 phone that registers with its digest and answers calls (lab-phone), and,
@@ -9,7 +10,8 @@ with a second address the tests give it, a stranger outside the allowed
 networks. The vendor's software is in no registry reachable here: its tiers
 run the lab's fixture (molecule/voice/fixture, from a signed lab repository
 on `vlab`), whose gateways are sipp UAS answering OPTIONS and calls and whose
-orchestrator is a small HTTPS server; calls towards the phones are placed
+orchestrator and voice web are small HTTPS servers (the voice web writes
+subscribers to the voice database); calls towards the phones are placed
 with sipp from a gateway's address, as the vendor's gateways place them.
 """
 
@@ -27,18 +29,25 @@ import pytest
 from conftest import copy_between_hosts, install_text, secret, vip_holder, wait_for
 
 DB1, DB2, PROXY1, PROXY2, PHONE, LAB = "vdb1", "vdb2", "vproxy1", "vproxy2", "phone", "vlab"
-GW1, GW2, CGW, ORCH = "vgw1", "vgw2", "cgw1", "vorch"
+GW1, GW2, CGW, ORCH, WEB1, WEB2 = "vgw1", "vgw2", "cgw1", "vorch", "vweb1", "vweb2"
+WEBS = (WEB1, WEB2)
 PROXIES = (PROXY1, PROXY2)
-PROXY_VIP, DB_VIP = "10.20.21.20", "10.20.21.50"
+PROXY_VIP, DB_VIP, WEB_VIP = "10.20.21.20", "10.20.21.50", "10.20.21.45"
 PROXY_LAN = {PROXY1: "10.20.21.21", PROXY2: "10.20.21.22"}
 PHONE_IP, STRANGER_IP = "10.20.21.70", "10.20.21.200"
-VENDOR_LAN = {GW1: "10.20.21.31", GW2: "10.20.21.32", CGW: "10.20.21.35", ORCH: "10.20.21.40"}
+# An In-Country Node's LAN VIP (voice_proxy_icn_addresses), which the phone host takes to stand in for one.
+ICN_STAND_IN = "10.20.21.80"
+TRUNK_MARK = "X-Rainbow-Edge-Trunk"
+VENDOR_LAN = {GW1: "10.20.21.31", GW2: "10.20.21.32", CGW: "10.20.21.35", ORCH: "10.20.21.40", WEB1: "10.20.21.41",
+              WEB2: "10.20.21.42"}
 # Each vendor tier: its unit (and state directory) and its account.
 VENDOR_TIERS = {
     GW1: ("rainbow-edge-voice-pbx-gateway", "rainbow-edge-voice-pbx-gateway"),
     GW2: ("rainbow-edge-voice-pbx-gateway", "rainbow-edge-voice-pbx-gateway"),
     CGW: ("rainbow-edge-cloud-pbx-gateway", "rainbow-edge-cloud-pbx-gateway"),
     ORCH: ("rainbow-edge-voice-pbx-orchestrator", "rainbow-edge-pbx-orchestrator"),
+    WEB1: ("rainbow-edge-voice-web", "rainbow-edge-voice-web"),
+    WEB2: ("rainbow-edge-voice-web", "rainbow-edge-voice-web"),
 }
 # Calls from a gateway leave from its address, on a port of their own (the
 # fixture's sipp holds 5060).
@@ -105,13 +114,20 @@ def _dispatcher_flags(lab, proxy: str) -> dict[str, str]:
     return dict(re.findall(r"URI: sip:([\d.]+):\d+\s+FLAGS: (\w+)", out))
 
 
-def _register(phone, password: str, port: int = PHONE_PORT):
+def _register(phone, password: str, port: int = PHONE_PORT, user: str = USER):
     """One registration of the phone's contact on ``port`` (rc 0: accepted); the phone stops answering there
     meanwhile (one socket per port)."""
     if port == PHONE_PORT:
         phone.run("systemctl stop lab-phone; systemctl reset-failed lab-phone")
-    return phone.run(f"timeout 30 /usr/bin/sipp {PROXY_VIP}:5060 -sf {SCENARIOS}/register.xml -s {USER} "
-                     f"-au {USER} -ap {password} -i {PHONE_IP} -p {port} -m 1 -nostdin -timeout 10s -timeout_error")
+    return phone.run(f"timeout 30 /usr/bin/sipp {PROXY_VIP}:5060 -sf {SCENARIOS}/register.xml -s {user} "
+                     f"-au {user} -ap {password} -i {PHONE_IP} -p {port} -m 1 -nostdin -timeout 10s -timeout_error")
+
+
+def _web(phone, method: str, path: str, body: str = "") -> dict:
+    """The voice web's answer at its VIP, over HTTPS verified with the Edge's CA (the JSON it returns)."""
+    data = f"-H 'Content-Type: application/json' --data '{body}'" if body else ""
+    return json.loads(phone.check_output(f"curl -sf --max-time 10 --cacert {CA} -X {method} {data} "
+                                         f"https://{WEB_VIP}:8443{path}"))
 
 
 def _answer_on_phone(phone) -> None:
@@ -120,9 +136,10 @@ def _answer_on_phone(phone) -> None:
                                  "-trace_msg -message_file /var/log/lab-phone.log")
 
 
-def _call(host, source: str, number: str, caller: str, port: int, credentials: str = "", timeout: int = 20):
+def _call(host, source: str, number: str, caller: str, port: int, credentials: str = "", timeout: int = 20,
+          scenario: str = "caller.xml"):
     """One call from ``source`` through the proxy's VIP to ``number``, held 1 s (rc 0: it completed)."""
-    return host.run(f"timeout {timeout + 10} /usr/bin/sipp {PROXY_VIP}:5060 -sf {SCENARIOS}/caller.xml -s {number} "
+    return host.run(f"timeout {timeout + 10} /usr/bin/sipp {PROXY_VIP}:5060 -sf {SCENARIOS}/{scenario} -s {number} "
                     f"-set caller {caller} {credentials} -i {source} -p {port} -m 1 -d 1000 -nostdin "
                     f"-timeout {timeout}s -timeout_error")
 
@@ -196,6 +213,32 @@ def test_calls_to_numbers_nobody_registered_go_to_the_voice_pbx_gateways_in_turn
         log = lab.host(gateway).check_output(f"cat /var/lib/{VENDOR_TIERS[gateway][0]}/sip-udp.log")
         routed |= set(re.findall(r"^Record-Route: <sip:([\d.]+)", log, re.M))
     assert routed == {PROXY_VIP}, routed
+
+
+def test_a_trunk_call_marked_by_an_in_country_node_reaches_a_gateway_without_a_digest_and_only_from_it(lab, peers):
+    phone, _gateway = peers
+    # caller.xml whose INVITE carries the mark an In-Country Node puts on a trunk's call.
+    marked = (SIPP / "caller.xml").read_text().replace(
+        "Max-Forwards: 70\n", f"Max-Forwards: 70\n      {TRUNK_MARK}: 198.51.100.240\n", 1)
+    install_text(phone, marked, f"{SCENARIOS}/trunk_caller.xml")
+    phone.run(f"ip addr add {ICN_STAND_IN}/24 dev eth0")
+    try:
+        # Marked, but not from an In-Country Node: challenged, and without a digest it reaches no gateway.
+        assert _call(phone, PHONE_IP, "5556001", "carrier", 5096, timeout=8, scenario="trunk_caller.xml").rc != 0
+        # From an In-Country Node but not marked: a subscriber's call like any other, challenged.
+        assert _call(phone, ICN_STAND_IN, "5556002", "carrier", 5097, timeout=8).rc != 0
+        # Marked, from an In-Country Node: the carrier's call goes to a gateway.
+        call = _call(phone, ICN_STAND_IN, "5556003", "carrier", 5098, scenario="trunk_caller.xml")
+        assert call.rc == 0, call.stdout[-2000:] + call.stderr[-2000:]
+    finally:
+        phone.run(f"ip addr del {ICN_STAND_IN}/24 dev eth0")
+    reached = {number: sum(_invites(lab, gateway, number) for gateway in (GW1, GW2))
+               for number in ("5556001", "5556002", "5556003")}
+    assert reached == {"5556001": 0, "5556002": 0, "5556003": 1}, reached
+    # The mark goes no further than the proxy.
+    for gateway in (GW1, GW2):
+        log = f"/var/lib/{VENDOR_TIERS[gateway][0]}/sip-udp.log"
+        assert lab.host(gateway).run(f"grep -ci '^{TRUNK_MARK}' {log}").stdout.strip() == "0"
 
 
 def test_a_call_without_the_subscriber_digest_reaches_no_gateway(lab, peers):
@@ -274,7 +317,7 @@ def test_bad_inputs_stop_in_the_input_check_with_every_problem(lab):
         assert secret("voice_sql_password") not in text
 
 
-@pytest.mark.parametrize("name", [GW1, GW2, CGW, ORCH])
+@pytest.mark.parametrize("name", [GW1, GW2, CGW, ORCH, WEB1, WEB2])
 def test_each_vendor_tier_runs_its_package_from_the_signed_repository_under_its_hardened_unit(lab, name):
     host = lab.host(name)
     unit, account = VENDOR_TIERS[name]
@@ -292,9 +335,13 @@ def test_each_vendor_tier_runs_its_package_from_the_signed_repository_under_its_
     config = host.file(f"/etc/{unit}/config.json")
     assert (config.user, config.group, config.mode) == ("root", account, 0o640)
     data = json.loads(config.content_string)
-    assert data["settings"] == {"lab_setting": "passed whole", "codecs": ["PCMU"]}, data
     assert data["listen"]["address"] == VENDOR_LAN[name], data
-    if name != ORCH:
+    if name in WEBS:
+        assert data["settings"] == {"sip_domain": DOMAIN} and data["listen"]["vip"] == WEB_VIP, data
+        assert data["voice_db"]["address"] == DB_VIP and data["voice_db"]["user"] == "voice_web", data
+    else:
+        assert data["settings"] == {"lab_setting": "passed whole", "codecs": ["PCMU"]}, data
+    if name in (GW1, GW2, CGW):
         assert data["voice_proxy"] == {"address": PROXY_VIP, "port": 5060}, data
     text = lab.host(LAB).check_output(f"curl -sf http://{VENDOR_LAN[name]}:9480/metrics")
     assert "rainbow_voice_fixture_up" in text, text
@@ -365,14 +412,68 @@ def test_the_vendor_tiers_answer_the_allowed_networks_only(lab, peers):
 def test_bad_vendor_tier_inputs_stop_in_the_input_check_with_every_problem(lab):
     bad = ('{"voice_pbx_gateway_allowed_cidrs": ["trunks"], "voice_pbx_gateway_rtp_port_min": 5000, '
            '"voice_pbx_gateway_rtp_port_max": 6000, "voice_pbx_gateway_command": "gateway --foreground", '
-           '"voice_pbx_gateway_apt_signing_key_fingerprint": "0000000000000000000000000000000000000000"}')
+           '"voice_pbx_gateway_apt_signing_key_fingerprint": "0000000000000000000000000000000000000000", '
+           '"voice_web_vip": "10.30.0.1", "voice_web_sql_password": ""}')
+    # Any voice tier's playbook checks every voice tier: the voice web's problems stop the PBX gateways' run too.
     run = lab.playbook("voice_pbx", "-e", bad)
-    texts = run.refusal("Refuse the run with every problem kept by the input checks", [GW1, GW2])
+    task = "Refuse the run with every problem kept by the input checks"
+    texts = run.refusal(task, [GW1, GW2])
     for text in texts.values():
         assert "voice_pbx_gateway_allowed_cidrs: expected IPv4 networks in CIDR form; not networks: ['trunks']" in text
         assert "the RTP range 5000-6000 holds port(s) [5060]" in text, text
         assert "voice_pbx_gateway_command: expected the absolute path" in text, text
         assert "not the pinned 0000000000000000000000000000000000000000" in text, text
+    for text in run.refusal(task, list(WEBS)).values():
+        assert "voice_web_vip 10.30.0.1 is outside its network 10.20.0.0/16 (voice_web_lan_cidr)" in text, text
+        assert "voice_web_sql_password: empty" in text, text
+        assert secret("voice_web_sql_password") not in text
+
+
+def test_a_subscriber_written_through_the_voice_web_vip_registers_with_the_voice_proxy(lab, peers):
+    phone, _gateway = peers
+    master = vip_holder(lab, WEB_VIP, WEBS)
+    assert master == WEB1, master
+    assert _web(phone, "GET", "/healthz") == {"server": WEB1, "database": "ok"}
+    written = _web(phone, "PUT", "/subscribers/bob", '{"password": "lab-bob-digest-secret"}')
+    assert written == {"username": "bob", "domain": DOMAIN, "server": WEB1}, written
+    # In the voice database, as its digest only, and the phone registers with it through the voice proxy.
+    rows = _sql(lab, _primary(lab), "SELECT domain, password, ha1 FROM subscriber WHERE username = 'bob'")
+    ha1 = hashlib.md5(f"bob:{DOMAIN}:lab-bob-digest-secret".encode()).hexdigest()
+    assert rows == [[DOMAIN, "", ha1]], rows
+    assert _register(phone, "wrong-secret", port=5089, user="bob").rc != 0
+    assert _register(phone, "lab-bob-digest-secret", port=5089, user="bob").rc == 0
+    assert wait_for(lambda: any(":5089" in c for c in _locations(lab, _primary(lab), "bob")), timeout=10)
+    # The voice web's account reads and writes rows of the voice database only: no schema change, nothing global.
+    grants = lab.host(DB1).check_output("mariadb -N -e \"SHOW GRANTS FOR 'voice_web'@'10.20.21.41'\"").splitlines()
+    assert [line.split(" TO ")[0] for line in grants] == [
+        "GRANT USAGE ON *.*", "GRANT SELECT, INSERT, UPDATE, DELETE ON `kamailio`.*"], grants
+
+
+def test_the_voice_web_master_stopped_moves_its_vip_and_the_other_member_writes_subscribers(lab, peers):
+    phone, _gateway = peers
+    master = vip_holder(lab, WEB_VIP, WEBS)
+    backup = WEB2 if master == WEB1 else WEB1
+    assert master in WEBS
+    stopped = time.time()
+    lab.host(master).check_output("systemctl stop rainbow-edge-voice-web")
+    try:
+        assert wait_for(lambda: vip_holder(lab, WEB_VIP, WEBS) == backup, timeout=15, interval=0.2)
+        moved = time.time() - stopped
+        health = f"curl -sf --max-time 3 --cacert {CA} https://{WEB_VIP}:8443/healthz"
+        assert wait_for(lambda: phone.run(health).rc == 0, timeout=10, interval=0.2)
+        answered = time.time() - stopped
+        written = _web(phone, "PUT", "/subscribers/carol", '{"password": "lab-carol-digest-secret"}')
+        assert written["server"] == backup, written
+        assert _web(phone, "GET", "/subscribers/carol") == {"username": "carol", "domain": DOMAIN}
+        print(f"FIGURE: voice web master {master} stopped: its VIP on {backup} {moved:.1f} s later, HTTPS answered "
+              f"there {answered:.1f} s after the stop; a subscriber written through the VIP by {backup}")
+        assert moved <= 5, moved
+    finally:
+        lab.host(master).run("systemctl start rainbow-edge-voice-web")
+    # Back, it leaves the VIP where it is (no preemption: no second move).
+    assert wait_for(lambda: lab.host(master).service("rainbow-edge-voice-web").is_running, timeout=20)
+    time.sleep(4)
+    assert vip_holder(lab, WEB_VIP, WEBS) == backup
 
 
 def test_a_switchover_of_the_voice_database_keeps_the_locations_and_the_proxies_follow_its_vip(lab, peers):

@@ -74,10 +74,10 @@ ROLES_READ = {
     # playbooks/icn.yml checks every tier's inputs first, then the In-Country Nodes'.
     "icn": {"shared", "common", "icn"},
     # playbooks/voice.yml: every voice tier's inputs checked (check_voice_inputs.yml), the voice database (the
-    # mariadb role on group voice_db), playbooks/voice_proxy.yml, then playbooks/voice_pbx.yml: the vendor's tiers,
-    # through the internal role voice_vendor.
-    "voice": {"shared", "common", "mariadb", "voice_proxy", "voice_vendor", "voice_pbx_gateway", "cloud_pbx_gateway",
-              "voice_pbx_orchestrator"},
+    # mariadb role on group voice_db), playbooks/voice_proxy.yml, then playbooks/voice_web.yml and
+    # playbooks/voice_pbx.yml: the vendor's tiers, through the internal role voice_vendor.
+    "voice": {"shared", "common", "mariadb", "voice_proxy", "voice_vendor", "voice_web", "voice_pbx_gateway",
+              "cloud_pbx_gateway", "voice_pbx_orchestrator"},
     # The execution environment packs the whole collection: every role.
     "ee": {path.name for path in (ROOT / "roles").iterdir() if path.is_dir()},
 }
@@ -111,7 +111,7 @@ PLAYBOOKS_READ = {
     "mail": {"check_inputs", "tasks/check_role_inputs"},
     "conference": {"check_inputs", "tasks/check_role_inputs", "turn", "public_lb"},
     "icn": {"check_inputs", "tasks/check_role_inputs"},
-    "voice": {"voice_db", "voice_proxy", "voice_pbx", "check_voice_inputs", "check_inputs", "tasks/check_role_inputs",
+    "voice": {"voice_db", "voice_proxy", "voice_web", "voice_pbx", "check_voice_inputs", "check_inputs", "tasks/check_role_inputs",
               "tasks/refuse_checked_hosts", "mariadb_switchover"},
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
@@ -260,6 +260,8 @@ PLUGINS_READ = {
         "plugins/module_utils/voice_vendor_config.py", "plugins/filter/voice_vendor_config.py",
         *(f"plugins/filter/voice_vendor_{name}.yml" for name in (
             "deployment", "input_errors", "firewall_rules", "config_file", "gateways")))},
+    # What the paired voice tiers check alike: the voice proxies' and the voice web servers'.
+    "plugins/module_utils/voice_pair.py": VOICE_PROXY_READERS | VOICE_VENDOR_READERS,
     # The voice proxies' decisions.
     **{path: VOICE_PROXY_READERS for path in (
         "plugins/module_utils/voice_proxy_config.py", "plugins/filter/voice_proxy_config.py",

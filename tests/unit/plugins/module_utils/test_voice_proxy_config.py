@@ -103,3 +103,14 @@ def test_without_sip_over_tls_the_firewall_opens_sip_over_tcp_only():
     by_comment = {rule["comment"]: rule for rule in voice_proxy_firewall_rules(good_inputs(voice_proxy_sip_tls=False),
                                                                                ["10.20.21.22"])}
     assert by_comment["SIP over TCP from the phones and voice tiers"]["ports"] == [5060]
+
+
+def test_the_in_country_nodes_whose_trunk_mark_is_trusted_are_lan_addresses_the_proxy_answers():
+    assert voice_proxy_input_errors(good_inputs(voice_proxy_icn_addresses=["10.20.21.80"]), MEMBERS, "vproxy1", VIPS,
+                                    [22, 9100]) == []
+    errors = voice_proxy_input_errors(good_inputs(voice_proxy_icn_addresses=["icn1"]), MEMBERS, "vproxy1", VIPS)
+    assert errors == ["voice_proxy_icn_addresses: expected the In-Country Nodes' LAN addresses (IPv4); got ['icn1']"]
+    errors = voice_proxy_input_errors(good_inputs(voice_proxy_icn_addresses=["10.20.20.20", "10.20.21.80"]), MEMBERS,
+                                      "vproxy1", VIPS)
+    assert errors == ["voice_proxy_icn_addresses: 10.20.20.20 outside voice_proxy_allowed_cidrs: the proxy would not "
+                      "answer the In-Country Node(s)"], errors

@@ -27,6 +27,10 @@ def good_inputs(tier="voice_pbx_gateway", **changes):
     }
     if tier == "voice_pbx_orchestrator":
         inputs.update(https_port=8443)
+    elif tier == "voice_web":
+        inputs.update(lan_ip="10.20.21.41", https_port=8443, vip="10.20.21.45", vrrp_router_id=59,
+                      vrrp_advert_interval=1, sql_server="10.20.21.50", sql_port=3306, sql_database="kamailio",
+                      sql_user="voice_web", sql_password="web-secret")
     else:
         inputs.update(sip_port=5060, rtp_port_min=20000, rtp_port_max=29999, voice_proxy="")
     inputs = {"%s_%s" % (tier, key): value for key, value in inputs.items()}
@@ -171,3 +175,70 @@ def test_the_voice_proxies_read_the_gateways_as_dispatcher_destinations():
     assert voice_vendor_gateways(groups, hostvars, ["voice_pbx_gateway"], destinations=True) == [
         "10.20.21.31:5060", "10.20.21.32:5070"]
     assert voice_vendor_gateways({}, {}, ["voice_pbx_gateway"], destinations=True) == []
+
+
+WEB_GROUP = ["vweb1", "vweb2"]
+WEB_VIPS = {"vweb1": "10.20.21.45", "vweb2": "10.20.21.45"}
+
+
+def web_errors(inputs, group=WEB_GROUP, host="vweb1", vips=None):
+    return voice_vendor_input_errors(inputs, "voice_web", [22, 9100], None, group, host, WEB_VIPS if vips is None
+                                     else vips)
+
+
+def test_good_voice_web_inputs_pass_for_a_pair_sharing_its_vip():
+    assert web_errors(good_inputs("voice_web")) == []
+
+
+def test_the_voice_web_pair_its_vip_and_its_database_account_are_checked_with_every_other_problem():
+    inputs = good_inputs("voice_web", voice_web_vip="10.30.0.1", voice_web_vrrp_router_id=300,
+                         voice_web_sql_server="voice-db", voice_web_sql_password="", voice_web_allowed_cidrs=["x"])
+    errors = web_errors(inputs, ["vweb1", "vweb2", "vweb3"], "vweb3")
+    assert errors == [
+        "voice_web_allowed_cidrs: expected IPv4 networks in CIDR form; not networks: ['x']",
+        "group voice_web: expected voice web servers in pairs (master and backup, 9.5: two per 200,000 subscribers, "
+        "paired in the group's order); this host's pair has 1 host(s): vweb3",
+        "voice_web_vip 10.30.0.1 is outside its network 10.20.0.0/16 (voice_web_lan_cidr)",
+        "voice_web_vrrp_router_id: expected 1-255 VRRP router id of the pair's VIP; got 300",
+        "voice_web_sql_server: expected the voice database's address (default: the mariadb_vip of group voice_db, "
+        "which follows its primary); got 'voice-db'",
+        "voice_web_sql_password: empty; give the voice database account's password from the vault (the voice "
+        "database's mariadb_users gives the same)"], errors
+    assert not any("web-secret" in error for error in web_errors(good_inputs("voice_web", voice_web_sql_port=0)))
+
+
+def test_a_voice_web_pair_shares_one_vip_that_no_other_pair_names():
+    group = ["vweb1", "vweb2", "vweb3", "vweb4"]
+    vips = {"vweb1": "10.20.21.45", "vweb2": "10.20.21.46", "vweb3": "10.20.21.45", "vweb4": "10.20.21.45"}
+    errors = web_errors(good_inputs("voice_web"), group, "vweb1", vips)
+    assert errors == ["voice_web_vip: the pair vweb1, vweb2 names different VIPs (10.20.21.45, 10.20.21.46); a pair "
+                      "shares one", "voice_web_vip 10.20.21.45 is also the VIP of vweb3, vweb4, of another pair; "
+                      "each pair needs its own"], errors
+    own = web_errors(good_inputs("voice_web", voice_web_vip="10.20.21.41"))
+    assert own == ["voice_web_vip 10.20.21.41 is this host's own address (voice_web_lan_ip): the VIP must be a third "
+                   "address"], own
+
+
+def test_the_voice_web_opens_https_to_the_allowed_networks_and_vrrp_to_its_other_member():
+    rules = voice_vendor_firewall_rules(good_inputs("voice_web"), "voice_web", ["10.20.21.42"])
+    assert [(rule["proto"], rule.get("ports"), rule["sources"]) for rule in rules] == [
+        ("tcp", [8443], ["10.20.21.0/25"]), ("tcp", [9480], ["10.20.0.0/16"]), ("vrrp", None, ["10.20.21.42"])]
+    render_dropin("voice_web", rules)
+    # The tiers that are no pair let no VRRP in, whatever they are given.
+    assert all(rule["proto"] != "vrrp" for rule in voice_vendor_firewall_rules(
+        good_inputs("voice_pbx_orchestrator"), "voice_pbx_orchestrator", ["10.20.21.42"]))
+
+
+def test_the_voice_web_configuration_names_its_vip_and_its_account_on_the_voice_database():
+    config = voice_vendor_config_file(good_inputs("voice_web"), "voice_web", TLS, "", GATEWAYS)
+    assert config["listen"] == {"address": "10.20.21.41", "vip": "10.20.21.45", "https_port": 8443,
+                                "metrics_port": 9480, "metrics_path": "/metrics"}, config
+    assert config["voice_db"] == {"address": "10.20.21.50", "port": 3306, "database": "kamailio",
+                                  "user": "voice_web", "password": "web-secret", "ca": TLS["ca"]}, config
+    # It drives no gateway; the orchestrator reaches no database.
+    assert "gateways" not in config and "voice_proxy" not in config
+    assert "voice_db" not in voice_vendor_config_file(good_inputs("voice_pbx_orchestrator"), "voice_pbx_orchestrator",
+                                                      TLS, "", GATEWAYS)
+    deployment = voice_vendor_deployment(good_inputs("voice_web"), "voice_web")
+    assert (deployment["service"], deployment["account"], deployment["paired"], deployment["database"],
+            deployment["drives_gateways"]) == ("rainbow-edge-voice-web", "rainbow-edge-voice-web", True, True, False)
