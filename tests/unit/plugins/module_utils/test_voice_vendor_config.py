@@ -177,7 +177,7 @@ def test_the_voice_proxies_read_the_gateways_as_dispatcher_destinations():
     assert voice_vendor_gateways({}, {}, ["voice_pbx_gateway"], destinations=True) == []
 
 
-WEB_GROUP = ["vweb1", "vweb2"]
+WEB_GROUP = ("vweb1", "vweb2")
 WEB_VIPS = {"vweb1": "10.20.21.45", "vweb2": "10.20.21.45"}
 
 
