@@ -280,7 +280,7 @@ def test_bad_inputs_stop_in_the_input_check_with_every_problem(lab):
     bad = ('{"icn_trunk_cidrs": ["trunks"], "icn_wan_vip": "198.51.100.10", '
            '"icn_rtp_min_port": 5000, "icn_rtp_max_port": 6000}')
     run = lab.playbook("icn", "-e", bad)
-    texts = run.refusal("Refuse the run with every problem of the In-Country Nodes", [ICN1, ICN2])
+    texts = run.refusal("Refuse the run with every problem kept by the input checks", [ICN1, ICN2])
     for text in texts.values():
         assert "icn_trunk_cidrs: expected IPv4 networks" in text, text
         assert "icn_wan_vip 198.51.100.10 is outside its network 198.51.100.224/27" in text, text

@@ -48,8 +48,9 @@ ROLES_READ = {
     "mongodb": {"shared", "common", "mongodb", "encrypted_volume"},
     "mongodb_full": {"shared", "common", "mongodb", "encrypted_volume"},
     "swift": {"shared", "common", "swift"},
-    # site.yml names every role.
-    "demo": CHECKED | {"preflight", "private_lb", "public_lb"},
+    # site.yml names every role: the voice tiers' too (voice.yml, icn.yml), whose groups the demo leaves empty.
+    "demo": CHECKED | {"preflight", "private_lb", "public_lb", "icn", "voice_proxy", "voice_vendor", "voice_web",
+                       "voice_pbx_gateway", "cloud_pbx_gateway", "voice_pbx_orchestrator"},
     # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations;
     # the metrics role keeps its data on the encrypted volume.
     "metrics": {"shared", "common", "metrics", "encrypted_volume"},
@@ -71,7 +72,8 @@ ROLES_READ = {
     "mail": {"shared", "common", "mail"},
     # Its prepare converges playbooks/turn.yml and playbooks/public_lb.yml; then playbooks/conference.yml.
     "conference": {"shared", "common", "turn", "public_lb", "conference"},
-    # playbooks/icn.yml checks every tier's inputs first, then the In-Country Nodes'.
+    # playbooks/icn.yml checks every tier's inputs first, then every voice tier's (check_voice_inputs.yml): of its
+    # groups, the In-Country Nodes'.
     "icn": {"shared", "common", "icn"},
     # playbooks/voice.yml: every voice tier's inputs checked (check_voice_inputs.yml), the voice database (the
     # mariadb role on group voice_db), playbooks/voice_proxy.yml, then playbooks/voice_web.yml and
@@ -93,7 +95,8 @@ PLAYBOOKS_READ = {
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
     "demo": {"connected", "site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
              "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail",
-             "health"},
+             "health", "check_voice_inputs", "tasks/refuse_checked_hosts", "icn", "voice", "voice_db", "voice_proxy",
+             "voice_web", "voice_pbx"},
     "metrics": {"check_inputs", "tasks/check_role_inputs", "health"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
     "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
@@ -110,7 +113,7 @@ PLAYBOOKS_READ = {
     "turn": {"check_inputs", "tasks/check_role_inputs"},
     "mail": {"check_inputs", "tasks/check_role_inputs"},
     "conference": {"check_inputs", "tasks/check_role_inputs", "turn", "public_lb"},
-    "icn": {"check_inputs", "tasks/check_role_inputs"},
+    "icn": {"check_inputs", "tasks/check_role_inputs", "check_voice_inputs", "tasks/refuse_checked_hosts"},
     "voice": {"voice_db", "voice_proxy", "voice_web", "voice_pbx", "check_voice_inputs", "check_inputs", "tasks/check_role_inputs",
               "tasks/refuse_checked_hosts", "mariadb_switchover"},
 }
