@@ -184,8 +184,12 @@ def test_a_phone_s_call_reaches_the_lan_without_the_trunk_mark_it_forged(lab, pe
     voice.run("truncate -s 0 /var/log/lab-voice-uas.log")
     run = _call(trunk, PHONE_IP, WAN_VIP, "/tmp/lab-call-phone.log", port=5075, media_port=43000, hold_ms=1000)
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    offer = [m for m in _messages(voice, "/var/log/lab-voice-uas.log")
-             if "message received" in m.split("\n", 1)[0] and "INVITE sip:" in m]
+
+    def offers() -> list[str]:
+        return [m for m in _messages(voice, "/var/log/lab-voice-uas.log")
+                if "message received" in m.split("\n", 1)[0] and "INVITE sip:" in m]
+    # sipp writes its message log a little after the call.
+    offer = wait_for(offers, timeout=15)
     assert offer, "no INVITE reached the voice tier"
     assert "forged-by-the-caller" in lab.host(TRUNK).check_output("cat /tmp/lab-call-phone.log")
     assert _trunk_marks(offer[0]) == [], offer[0]
