@@ -93,8 +93,9 @@ def _call_status(host, unit: str, timeout: float) -> str:
 
 
 def _messages(host, log: str) -> list[str]:
-    """The SIP messages of a sipp message log, each as text."""
-    text = host.check_output(f"cat {log}")
+    """The SIP messages of a sipp message log, each as text (a log truncated while sipp writes it starts with a
+    hole of NULs, dropped)."""
+    text = host.check_output(f"cat {log}").replace("\x00", "")
     return [part.strip() for part in re.split(r"(?:^|\n)-{5,}[^\n]*\n", text) if part.strip()]
 
 
