@@ -32,6 +32,18 @@ def log_shipping_file_inputs(items):
     return logs_config.file_inputs(items)
 
 
+def logs_elastic_input_errors(inputs, memory_mb):
+    return logs_config.elastic_input_errors(inputs, memory_mb)
+
+
+def logs_elastic_heaps(inputs, memory_mb):
+    return logs_config.elastic_heaps(inputs, memory_mb)
+
+
+def logs_elastic_objects(inputs):
+    return logs_config.elastic_objects(inputs)
+
+
 class FilterModule:
     """The logs tier's filters."""
 
@@ -42,4 +54,7 @@ class FilterModule:
             "logs_host_names": logs_host_names,
             "rsyslog_string": rsyslog_string,
             "log_shipping_file_inputs": log_shipping_file_inputs,
+            "logs_elastic_input_errors": logs_elastic_input_errors,
+            "logs_elastic_heaps": logs_elastic_heaps,
+            "logs_elastic_objects": logs_elastic_objects,
         }

@@ -142,8 +142,8 @@ def _alert_errors(inputs: Mapping[str, Any]) -> List[str]:
     if smarthost and (not match or not 1 <= int(match.group(1)) <= 65535):
         errors.append("metrics_alert_smarthost: expected the Edge's mail relay as host:port; got %r" % (smarthost,))
     if recipients and not smarthost:
-        errors.append("metrics_alert_email_to: recipients are given but metrics_alert_smarthost is empty: e-mail "
-                      "needs the Edge's mail relay (host:port)")
+        errors.append("metrics_alert_email_to: recipients are given but metrics_alert_smarthost is empty (the "
+                      "inventory has no host in group mail): e-mail needs the Edge's mail relay (host:port)")
     if smarthost and not _EMAIL.match(str(inputs.get("metrics_alert_email_from") or "")):
         errors.append("metrics_alert_email_from: expected the sender's e-mail address; got %r"
                       % (inputs.get("metrics_alert_email_from"),))

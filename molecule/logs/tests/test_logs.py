@@ -213,3 +213,21 @@ def test_bad_inputs_are_refused_with_every_problem_at_once(lab):
         assert f"{host}: lab_fixture_provides.log_files[0].paths" in text, text
     # Only the logs host runs the receiver's check.
     assert "logs_retention_days" not in app_text, app_text
+
+
+def test_the_elastic_stack_s_inputs_are_checked_with_the_receiver_s(lab):
+    """The Stack cannot be installed here; its input check runs all the same, secrets never shown."""
+    run = lab.playbook("logs", "-e", "logs_elastic_stack=true", "-e", "logs_retention_days=0",
+                       "-e", "logs_logstash_password=short-secret", "-e", "logs_elasticsearch_heap_mb=512",
+                       "-e", "log_shipping_retry_seconds=0")
+    text = run.refusal(REFUSAL, EDGE_HOSTS)[STORE]
+    for expected in ("logs_retention_days: expected 1-3650 days; got 0",
+                     "logs_apt_signing_key is empty: give the repository's public key",
+                     "logs_elastic_password: expected the password of Elasticsearch's superuser elastic, at least 16 "
+                     "characters (vault it); got an empty value",
+                     "logs_logstash_password: expected the password of Logstash's account rainbow_edge_logstash, at "
+                     "least 16 characters (vault it); got 12 characters",
+                     "logs_kibana_encryption_key: ",
+                     "logs_elasticsearch_heap_mb: expected 0 (sized from the host's memory) or 1024-31744 MiB; got 512"):
+        assert expected in text, text
+    assert "short-secret" not in json.dumps(run.report) + run.stderr, "a secret was shown"

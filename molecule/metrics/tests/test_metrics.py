@@ -2,10 +2,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The `metrics` role: Prometheus scraping what the Edge declares, alerts delivered, federation.
 
-met-mon runs the tier; met-host is another Edge host; met-global stands for
-the global Rainbow side (its own Prometheus federates from the Edge, and it
-records the alerts delivered to its webhook); met-outside is outside
-metrics_allowed_cidrs.
+met-mon runs the tier; met-host is another Edge host, met-mail the Edge's
+mail relay, met-db1 and met-db2 a MariaDB pair; met-global stands for the global Rainbow side (its own
+Prometheus federates from the Edge, and it records the alerts delivered to
+its webhook) and for the customer's mail server the relay hands the alert
+e-mails to; met-outside is outside metrics_allowed_cidrs.
 """
 
 from __future__ import annotations
@@ -21,16 +22,19 @@ import yaml
 
 from conftest import INPUT_REFUSAL, secret, wait_for
 
-MON, HOST, GLOBAL, OUTSIDE = "met-mon", "met-host", "met-global", "met-outside"
-EDGE_HOSTS = (MON, HOST)
+MON, HOST, MAIL, GLOBAL, OUTSIDE = "met-mon", "met-host", "met-mail", "met-global", "met-outside"
+DB1, DB2 = "met-db1", "met-db2"
+EDGE_HOSTS = (MON, HOST, MAIL, DB1, DB2)
+# Where the customer's mail server (on met-global) files what the relay handed it.
+MAILDIR = "/var/lib/lab-smtp/Maildir/new"
 URL = "https://10.20.9.41:9090"
 CA = "/etc/prometheus/tls/ca.crt"
 USER = "federation"
 ALERTS = "/var/lib/lab-webhook/alerts.jsonl"
 # The inventory's own probe target (metrics_probe_targets): a TLS service the tests start on met-global.
 SERVICE_PROBE, SERVICE = "lab-service", "10.20.9.50:9443"
-# The lab's intervals (molecule.yml) and EdgeHostDown's for:.
-SCRAPE, EVALUATION, GROUP_WAIT, HOST_DOWN_FOR = 5, 5, 5, 60
+# The lab's intervals (molecule.yml) and the for: of EdgeHostDown and EdgeMariaDBReplicationStopped.
+SCRAPE, EVALUATION, GROUP_WAIT, HOST_DOWN_FOR, REPLICATION_STOPPED_FOR = 5, 5, 5, 60, 60
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +73,14 @@ def test_prometheus_scrapes_every_target_the_edge_declares(mon):
         # A probe's target is up when the blackbox exporter answered, whatever the probe found.
         found = {(t["labels"]["job"], t["labels"].get("host"), t["labels"].get("probe")): t["health"]
                  for t in targets}
-        return found if all(health == "up" for health in found.values()) and len(found) == 6 else None
+        return found if all(health == "up" for health in found.values()) and len(found) == 13 else None
     found = wait_for(healthy, timeout=60)
-    assert found == {("node", MON, None): "up", ("node", HOST, None): "up", ("prometheus", MON, None): "up",
-                     ("alertmanager", MON, None): "up", ("probe", MON, "prometheus"): "up",
-                     ("probe", None, SERVICE_PROBE): "up"}, _api(mon, "/api/v1/targets")
+    assert found == {("node", MON, None): "up", ("node", HOST, None): "up", ("node", MAIL, None): "up",
+                     ("node", DB1, None): "up", ("node", DB2, None): "up",
+                     ("mysqld", DB1, None): "up", ("mysqld", DB2, None): "up",
+                     ("prometheus", MON, None): "up", ("alertmanager", MON, None): "up",
+                     ("postfix", MAIL, None): "up", ("probe", MON, "prometheus"): "up",
+                     ("probe", MAIL, "smtp"): "up", ("probe", None, SERVICE_PROBE): "up"}, _api(mon, "/api/v1/targets")
 
 
 def test_the_edge_s_alert_rules_are_loaded(mon):
@@ -221,7 +228,7 @@ def test_the_global_prometheus_federates_up_for_every_edge_host(lab, mon):
         hosts = {r["metric"].get("host"): r["value"][1] for r in result}
         return hosts if set(hosts) == set(EDGE_HOSTS) else None
     hosts = wait_for(federated, timeout=60)
-    assert hosts == {MON: "1", HOST: "1"}, hosts
+    assert hosts == {host: "1" for host in EDGE_HOSTS}, hosts
     # The federated series say which Edge they come from.
     labels = json.loads(probe.check_output(f"curl -sS {query}"))["data"]["result"][0]["metric"]
     assert labels["role"] == "common" and labels["instance"].endswith(":9100"), labels
@@ -232,13 +239,36 @@ def _deliveries(probe) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def _delivered(probe, status: str, after: float):
+def _delivered(probe, status: str, after: float, alertname: str = "EdgeHostDown", host: str = HOST):
     for delivery in _deliveries(probe):
         body = delivery["body"]
         for alert in body["alerts"]:
-            if (alert["labels"]["alertname"] == "EdgeHostDown" and alert["labels"].get("host") == HOST
+            if (alert["labels"]["alertname"] == alertname and alert["labels"].get("host") == host
                     and alert["status"] == status and delivery["received"] >= after):
                 return delivery
+    return None
+
+
+def _alert_mail(probe, status: str, after: float):
+    """The first alert e-mail for HOST with ``status`` (FIRING, RESOLVED) filed after ``after`` (epoch s)."""
+    script = (
+        "import email, json, os, sys\n"
+        "out = []\n"
+        "for name in sorted(os.listdir(sys.argv[1])):\n"
+        "    path = os.path.join(sys.argv[1], name)\n"
+        "    with open(path, 'rb') as f:\n"
+        "        m = email.message_from_binary_file(f)\n"
+        "    out.append({'filed': os.stat(path).st_mtime, 'subject': str(m['Subject']), 'from': str(m['From']),\n"
+        "                'to': str(m['To']), 'dkim': m['DKIM-Signature'] is not None,\n"
+        "                'received': ' '.join(str(r) for r in m.get_all('Received', []))})\n"
+        "print(json.dumps(out))\n")
+    listed = probe.run(f"python3 -c {shlex.quote(script)} {MAILDIR}")
+    if listed.rc != 0:
+        return None
+    for mail in json.loads(listed.stdout):
+        if (mail["filed"] >= after and mail["subject"].startswith(f"[{status}")
+                and "EdgeHostDown" in mail["subject"] and HOST in mail["subject"]):
+            return mail
     return None
 
 
@@ -253,6 +283,13 @@ def test_a_stopped_node_exporter_fires_host_down_at_the_webhook_then_resolves(la
         elapsed = fired["received"] - clock
         print(f"FIGURE: EdgeHostDown delivered {elapsed:.1f} s after the node exporter stopped (bound {bound} s)")
         assert elapsed <= bound, f"delivered after {elapsed:.1f} s; bound {bound} s"
+        # And by e-mail, through the Edge's mail relay, to the customer's mail server.
+        mail = wait_for(lambda: _alert_mail(probe, "FIRING", clock), timeout=60, interval=1)
+        assert mail, f"no EdgeHostDown e-mail for {HOST} in {MAILDIR} 60 s after its webhook delivery"
+        print(f"FIGURE: EdgeHostDown e-mailed through {MAIL}, filed {mail['filed'] - clock:.1f} s after the node "
+              f"exporter stopped")
+        assert mail["from"] == "alertmanager@lab.rainbow-edge.test" and mail["to"] == "ops@example.net", mail
+        assert mail["dkim"] and f"by {MAIL}." in mail["received"], mail
         # Alertmanager holds it too.
         held = json.loads(mon.check_output("curl -sS --fail http://127.0.0.1:9093/api/v2/alerts"))
         assert any(a["labels"]["alertname"] == "EdgeHostDown" and a["labels"]["host"] == HOST for a in held), held
@@ -269,6 +306,29 @@ def test_a_stopped_node_exporter_fires_host_down_at_the_webhook_then_resolves(la
     resolved = wait_for(lambda: _delivered(probe, "resolved", started), timeout=120, interval=1)
     assert resolved, f"EdgeHostDown for {HOST} never resolved: {_deliveries(probe)}"
     print(f"FIGURE: EdgeHostDown resolved {resolved['received'] - started:.1f} s after the node exporter started")
+
+
+def test_stopped_replication_fires_its_alert_at_the_webhook_then_resolves(lab, webhook):
+    probe, replica = webhook, lab.host(DB2)
+    bound = REPLICATION_STOPPED_FOR + 2 * SCRAPE + EVALUATION + GROUP_WAIT
+    clock = float(probe.check_output("date +%s.%N"))
+    replica.check_output("mariadb -e 'STOP SLAVE'")
+    try:
+        fired = wait_for(lambda: _delivered(probe, "firing", clock, "EdgeMariaDBReplicationStopped", DB2),
+                         timeout=bound + 60, interval=1)
+        assert fired, f"no EdgeMariaDBReplicationStopped for {DB2} delivered in {bound + 60} s: {_deliveries(probe)}"
+        elapsed = fired["received"] - clock
+        print(f"FIGURE: EdgeMariaDBReplicationStopped delivered {elapsed:.1f} s after replication stopped on {DB2} "
+              f"(bound {bound} s)")
+        assert elapsed <= bound, f"delivered after {elapsed:.1f} s; bound {bound} s"
+    finally:
+        replica.check_output("mariadb -e 'START SLAVE'")
+    started = float(probe.check_output("date +%s.%N"))
+    resolved = wait_for(lambda: _delivered(probe, "resolved", started, "EdgeMariaDBReplicationStopped", DB2),
+                        timeout=120, interval=1)
+    assert resolved, f"EdgeMariaDBReplicationStopped for {DB2} never resolved: {_deliveries(probe)}"
+    print(f"FIGURE: EdgeMariaDBReplicationStopped resolved {resolved['received'] - started:.1f} s after replication "
+          f"started again")
 
 
 def test_the_data_is_on_the_encrypted_volume_and_retention_is_sized_from_it(mon):

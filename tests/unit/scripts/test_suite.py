@@ -52,10 +52,12 @@ ROLES_READ = {
     "demo": CHECKED | {"preflight", "private_lb", "public_lb", "icn", "voice_proxy", "voice_vendor", "voice_web",
                        "voice_pbx_gateway", "cloud_pbx_gateway", "voice_pbx_orchestrator"},
     # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations;
-    # the metrics role keeps its data on the encrypted volume.
-    "metrics": {"shared", "common", "metrics", "encrypted_volume"},
+    # the metrics role keeps its data on the encrypted volume; prepare converges a MariaDB pair (its replication
+    # alert) and the mail relay the alert e-mails go through.
+    "metrics": {"shared", "common", "metrics", "encrypted_volume", "mail", "mariadb"},
     # playbooks/logs.yml too, then the receiver and every host's shipping.
     "logs": {"shared", "common", "logs", "log_shipping", "encrypted_volume"},
+    "logs_full": {"shared", "common", "logs", "log_shipping", "encrypted_volume"},
     # playbooks/backup.yml too, then the backup host and its clients.
     "backup": {"shared", "common", "backup", "backup_client", "encrypted_volume"},
     "backup_mariadb": {"shared", "common", "backup", "backup_client", "encrypted_volume", "mariadb"},
@@ -97,8 +99,10 @@ PLAYBOOKS_READ = {
              "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail",
              "health", "check_voice_inputs", "tasks/refuse_checked_hosts", "icn", "voice", "voice_db", "voice_proxy",
              "voice_web", "voice_pbx"},
-    "metrics": {"check_inputs", "tasks/check_role_inputs", "health"},
+    "metrics": {"check_inputs", "tasks/check_role_inputs", "health", "mail", "mariadb"},
     "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
+    # It converges playbooks/logs.yml (molecule.yml).
+    "logs_full": {"logs", "check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
     "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
     # It converges playbooks/backup.yml (molecule.yml), after a prepare that converges the MariaDB pair.
     "backup_mariadb": {"backup", "check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "mariadb",
@@ -129,6 +133,7 @@ API_READERS = {s for s, roles in ROLES_READ.items() if "api" in roles}
 TURN_READERS = {s for s, roles in ROLES_READ.items() if "turn" in roles}
 MAIL_READERS = {s for s, roles in ROLES_READ.items() if "mail" in roles}
 CONFERENCE_READERS = {s for s, roles in ROLES_READ.items() if "conference" in roles}
+LOGS_READERS = {s for s, roles in ROLES_READ.items() if "logs" in roles}
 LB_READERS = {s for s, roles in ROLES_READ.items() if roles & {"private_lb", "public_lb"}}
 ICN_READERS = {s for s, roles in ROLES_READ.items() if "icn" in roles}
 VOICE_PROXY_READERS = {s for s, roles in ROLES_READ.items() if "voice_proxy" in roles}
@@ -210,7 +215,7 @@ PLUGINS_READ = {
         "plugins/filter/metrics_retention_size.yml", "plugins/filter/metrics_alertmanager_config.yml",
         "plugins/filter/metrics_probe_scrape_config.yml", "plugins/filter/metrics_blackbox_config.yml")},
     # The logs tier's decisions.
-    "plugins/module_utils/logs_config.py": {"logs"},
+    "plugins/module_utils/logs_config.py": LOGS_READERS,
     # Input coercion of the sizing preflight, and the predicates the tiers' input checks share.
     # (edge_contributions reads it: every scenario.)
     "plugins/module_utils/edge_inputs.py": set(SCENARIOS),
@@ -226,7 +231,7 @@ PLUGINS_READ = {
     # role references.
     "plugins/modules/haproxy_server.py": set(SCENARIOS),
     # A repository's pinned key, checked by the application servers' and conferencing servers' input checks.
-    "plugins/module_utils/apt_repository.py": API_READERS | CONFERENCE_READERS | VOICE_VENDOR_READERS,
+    "plugins/module_utils/apt_repository.py": API_READERS | CONFERENCE_READERS | VOICE_VENDOR_READERS | LOGS_READERS,
     # The conferencing servers' decisions (check_inputs.yml checks their inputs).
     **{path: CONFERENCE_READERS for path in (
         "plugins/module_utils/conference_config.py", "plugins/filter/conference_config.py",
@@ -276,10 +281,12 @@ PLUGINS_READ = {
     # The customer's certificate's check: the public load balancers' and the TURN servers'.
     "plugins/filter/tls_served_certificate_errors.yml":
         {s for s in LB_READERS if "public_lb" in ROLES_READ[s]} | TURN_READERS,
-    **{path: {"logs"} for path in (
+    **{path: LOGS_READERS for path in (
         "plugins/filter/logs_config.py", "plugins/filter/logs_input_errors.yml",
         "plugins/filter/log_shipping_input_errors.yml", "plugins/filter/logs_host_names.yml",
-        "plugins/filter/rsyslog_string.yml", "plugins/filter/log_shipping_file_inputs.yml")},
+        "plugins/filter/rsyslog_string.yml", "plugins/filter/log_shipping_file_inputs.yml",
+        "plugins/filter/logs_elastic_input_errors.yml", "plugins/filter/logs_elastic_heaps.yml",
+        "plugins/filter/logs_elastic_objects.yml", "plugins/modules/elasticsearch_objects.py")},
     # The backup tier's decisions; the MariaDB restore's plan only in the scenario that restores MariaDB.
     **{path: {"backup", "backup_mariadb", "backup_swift"} for path in (
         "plugins/module_utils/backup_config.py", "plugins/filter/backup_config.py",

@@ -96,3 +96,77 @@ def test_each_declared_path_is_one_tagged_input_read_once():
         {"file": "/var/log/mysql/slow.log", "tag": "app-access:"},
     ]
     assert lc.file_inputs([]) == []
+
+
+ELASTIC = dict(
+    LOGS, logs_elastic_stack=True,
+    logs_apt_repository_url="https://artifacts.elastic.co/packages/9.x/apt", logs_apt_repository_suite="stable",
+    logs_apt_repository_components=["main"], logs_apt_signing_key="", logs_apt_signing_key_fingerprint="",
+    logs_elastic_password="elastic-0123456789abcdef", logs_kibana_system_password="kibana-0123456789abcdef",
+    logs_logstash_password="logstash-0123456789abcdef", logs_kibana_encryption_key="k" * 32,
+    logs_kibana_port=5601, logs_kibana_allowed_cidrs=["10.20.0.0/16"], logs_elasticsearch_heap_mb=0,
+    logs_logstash_heap_mb=0)
+
+
+def _without_key_errors(errors):
+    """The signing key's own checks (test_apt_repository.py) left aside."""
+    return [error for error in errors if not error.startswith("logs_apt_signing_key")]
+
+
+def test_the_elastic_stack_left_out_has_no_problem():
+    assert lc.elastic_input_errors(dict(LOGS, logs_elastic_stack=False), 2048) == []
+
+
+def test_good_elastic_inputs_have_no_problem_but_the_key():
+    assert _without_key_errors(lc.elastic_input_errors(ELASTIC, 32768)) == []
+    assert any(error.startswith("logs_apt_signing_key") for error in lc.elastic_input_errors(ELASTIC, 32768))
+
+
+def test_every_elastic_problem_is_listed_at_once_and_no_secret_shown():
+    bad = dict(ELASTIC, logs_apt_repository_url="ftp://mirror", logs_elastic_password="short",
+               logs_kibana_system_password="", logs_logstash_password='has"quote-0123456789',
+               logs_kibana_encryption_key="k" * 31, logs_kibana_port=2514, logs_kibana_allowed_cidrs=[],
+               logs_elasticsearch_heap_mb=512)
+    errors = _without_key_errors(lc.elastic_input_errors(bad, 32768))
+    named = [error.split(":")[0] for error in errors]
+    assert named == ["logs_apt_repository_url", "logs_elastic_password", "logs_kibana_system_password",
+                     "logs_logstash_password", "logs_kibana_encryption_key", "logs_kibana_port",
+                     "logs_kibana_allowed_cidrs", "logs_elasticsearch_heap_mb"], errors
+    assert not any("short" in error or "quote" in error for error in errors)
+
+
+def test_the_same_password_twice_is_refused():
+    same = dict(ELASTIC, logs_logstash_password=ELASTIC["logs_elastic_password"])
+    assert any("three different passwords" in error for error in lc.elastic_input_errors(same, 32768))
+
+
+@pytest.mark.parametrize("memory_mb, given, heaps", [
+    # The footprint's logs host (32 GB): half of 32768 - 1024 - 1024 - 1024.
+    (32768, {}, {"elasticsearch": 14848, "logstash": 1024}),
+    (131072, {}, {"elasticsearch": 31744, "logstash": 1024}),
+    (4096, {}, {"elasticsearch": 1024, "logstash": 1024}),
+    (32768, {"logs_elasticsearch_heap_mb": 8192, "logs_logstash_heap_mb": 2048},
+     {"elasticsearch": 8192, "logstash": 2048}),
+])
+def test_heaps_are_shares_of_the_host_s_memory(memory_mb, given, heaps):
+    assert lc.elastic_heaps(dict(ELASTIC, **given), memory_mb) == heaps
+
+
+def test_heaps_the_host_cannot_hold_are_refused():
+    errors = _without_key_errors(lc.elastic_input_errors(dict(ELASTIC, logs_elasticsearch_heap_mb=16384), 16384))
+    assert len(errors) == 1 and "need 19456 MiB; this host has 16384" in errors[0]
+    small = _without_key_errors(lc.elastic_input_errors(ELASTIC, 3000))
+    assert len(small) == 1 and "this host has 3000" in small[0]
+
+
+def test_logstash_may_only_create_documents_in_the_edge_s_data_stream():
+    objects = lc.elastic_objects(ELASTIC)
+    role = objects["roles"][lc.LOGS_WRITER_ROLE]
+    assert role["indices"] == [{"names": ["logs-rainbow_edge-*"],
+                                "privileges": ["auto_configure", "create_doc", "view_index_metadata"]}]
+    assert [user["name"] for user in objects["users"]] == ["kibana_system", "rainbow_edge_logstash"]
+    policy = objects["ilm_policies"][lc.LOGS_POLICY]
+    assert policy["phases"]["delete"]["min_age"] == "365d"
+    template = objects["index_templates"][lc.LOGS_POLICY]
+    assert template["template"]["settings"]["index"]["lifecycle"]["name"] == lc.LOGS_POLICY
+    assert lc.LOGS_DATA_STREAM.startswith(template["index_patterns"][0].rstrip("*"))
