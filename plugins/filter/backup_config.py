@@ -13,8 +13,12 @@ def backup_input_errors(inputs):
     return backup_config.backup_input_errors(inputs)
 
 
-def backup_client_input_errors(inputs, inventory_hosts, backup_hosts, escrow_stat=None):
-    return backup_config.backup_client_input_errors(inputs, inventory_hosts, backup_hosts, escrow_stat)
+def backup_client_input_errors(inputs, inventory_hosts, backup_hosts, escrow_stat=None, mongodb_users=None):
+    return backup_config.backup_client_input_errors(inputs, inventory_hosts, backup_hosts, escrow_stat, mongodb_users)
+
+
+def backup_mongodb_members(hosts, domain, port):
+    return backup_config.mongodb_members(hosts, domain, port)
 
 
 def backup_repositories(hosts, repos_dir):
@@ -37,4 +41,5 @@ class FilterModule:
             "backup_client_input_errors": backup_client_input_errors,
             "backup_repositories": backup_repositories,
             "backup_mariadb_restore_plan": backup_mariadb_restore_plan,
+            "backup_mongodb_members": backup_mongodb_members,
         }

@@ -99,13 +99,63 @@ def backup_input_errors(inputs: Mapping[str, Any]) -> List[str]:
     return errors
 
 
+# What the MongoDB account of the dump and the restore needs, on database admin.
+MONGODB_BACKUP_ROLES = ("backup", "restore", "clusterMonitor")
+MIN_MONGODB_PASSWORD = 16
+_MONGODB_SECRET = re.compile(r"^[A-Za-z0-9._+=/:,@%^~-]+$")
+
+
+def _mongodb_errors(inputs: Mapping[str, Any], mongodb_users: Any) -> List[str]:
+    """The dump's account: its password, and its declaration in the mongodb role's ``mongodb_users``."""
+    user, password = inputs.get("backup_client_mongodb_user"), inputs.get("backup_client_mongodb_password")
+    errors: List[str] = []
+    if not isinstance(password, str) or len(password) < MIN_MONGODB_PASSWORD:
+        errors.append("backup_client_mongodb_password: expected the password of MongoDB's account %s, at least %d "
+                      "characters (vault it); got %s" % (user, MIN_MONGODB_PASSWORD, "an empty value" if not password
+                                                         else "%d characters" % len(str(password))))
+    elif not _MONGODB_SECRET.match(password):
+        errors.append("backup_client_mongodb_password: expected letters, digits and . _ + = / : , @ % ^ ~ - only "
+                      "(it is written into the tools' settings); got other characters")
+    declared = [entry for entry in (mongodb_users if isinstance(mongodb_users, list) else [])
+                if isinstance(entry, Mapping) and entry.get("name") == user and entry.get("database") == "admin"]
+    wanted = "{name: %s, database: admin, roles: [%s], password: <backup_client_mongodb_password>}" % (
+        user, ", ".join(MONGODB_BACKUP_ROLES))
+    if not declared:
+        errors.append("backup_client_mongodb_user: no account %s on database admin in mongodb_users, which the "
+                      "mongodb role creates: add %s" % (user, wanted))
+    else:
+        roles = declared[0].get("roles") or []
+        missing = [role for role in MONGODB_BACKUP_ROLES if role not in roles]
+        if missing:
+            errors.append("backup_client_mongodb_user: %s in mongodb_users lacks the roles %s: expected %s"
+                          % (user, ", ".join(missing), wanted))
+        if declared[0].get("password") != password:
+            # Never either value.
+            errors.append("backup_client_mongodb_password: not the password mongodb_users gives %s" % (user,))
+    if not is_int_in(inputs.get("backup_client_mongodb_port"), 1, 65535):
+        errors.append("backup_client_mongodb_port: expected a TCP port; got %r"
+                      % (inputs.get("backup_client_mongodb_port"),))
+    if not re.match(r"^[A-Za-z0-9_-]+$", str(inputs.get("backup_client_mongodb_replica_set") or "")):
+        errors.append("backup_client_mongodb_replica_set: expected the replica set's name (letters, digits, _ and -); "
+                      "got %r" % (inputs.get("backup_client_mongodb_replica_set"),))
+    return errors
+
+
+def mongodb_members(hosts: Sequence[str], domain: str, port: int) -> List[str]:
+    """The replica set's members as their certificates name them: ``<short name>.<domain>:<port>``, sorted."""
+    return sorted("%s.%s:%d" % (str(host).split(".", maxsplit=1)[0], domain, int(port)) for host in hosts)
+
+
 def backup_client_input_errors(inputs: Mapping[str, Any], inventory_hosts: Sequence[str],
-                               backup_hosts: Sequence[str], escrow_stat: Optional[Mapping[str, Any]] = None) -> List[str]:
+                               backup_hosts: Sequence[str], escrow_stat: Optional[Mapping[str, Any]] = None,
+                               mongodb_users: Any = None) -> List[str]:
     """Every problem of the ``backup_client`` role's converted inputs.
 
     ``inventory_hosts``: every host of the inventory; ``backup_hosts``: the
     hosts of group ``backup``; ``escrow_stat``: ``ansible.builtin.stat``'s
-    ``stat`` of the key escrow directory on the controller, when it was read.
+    ``stat`` of the key escrow directory on the controller, when it was read;
+    ``mongodb_users``: the mongodb role's accounts on this host (read when it
+    dumps MongoDB).
     """
     errors: List[str] = []
     server = inputs.get("backup_client_server")
@@ -131,6 +181,8 @@ def backup_client_input_errors(inputs: Mapping[str, Any], inventory_hosts: Seque
     if inputs.get("backup_client_swift"):
         errors += _swift_account_errors(inputs.get("backup_client_swift_accounts"),
                                         inputs.get("backup_client_swift_auth_url"))
+    if inputs.get("backup_client_mongodb"):
+        errors += _mongodb_errors(inputs, mongodb_users)
     if not is_int_in(inputs.get("backup_client_randomized_delay_seconds"), 0, 86400):
         errors.append("backup_client_randomized_delay_seconds: expected 0-86400 seconds; got %r"
                       % (inputs.get("backup_client_randomized_delay_seconds"),))

@@ -37,10 +37,9 @@ options:
     type: str
     default: elastic
   login_password:
-    description: Its password.
+    description: Its password (never logged).
     type: str
     required: true
-    no_log: true
   reset_password_command:
     description:
       - C(elasticsearch-reset-password), run with C(--interactive --batch) and the password on its standard input
@@ -61,10 +60,9 @@ options:
         type: str
         required: true
       password:
-        description: Its password.
+        description: Its password (never logged).
         type: str
         required: true
-        no_log: true
       roles:
         description: Its roles (not for a reserved user).
         type: list

@@ -22,8 +22,10 @@ NODE, STORE = "bs-node1", "bs-store"
 JOB = "/usr/local/sbin/rainbow-edge-backup"
 CONTAINER = "files"
 CLIENT = "/root/swift_client.py"
-# A Swift client: put NAME SIZE SEED CONTENT_TYPE, stat (every object's md5
-# of its content, ETag, content type and metadata, as JSON), delete-all.
+# A Swift client: put NAME SIZE SEED CONTENT_TYPE, put-large NAME (an SLO of
+# three segments in <container>_segments, and a DLO NAME-dlo over the same
+# segments), stat (every object's md5 of its content, ETag, content type and
+# metadata, as JSON), delete-all.
 CLIENT_CODE = r'''
 import hashlib, json, random, sys, urllib.request
 AUTH, KEY, CONTAINER = "http://10.20.12.11:8080/auth/v1.0", sys.argv[1], sys.argv[2]
@@ -39,6 +41,19 @@ if command == "put":
     call("PUT", CONTAINER).close()
     body = random.Random(seed).randbytes(size) if seed != "canary" else (sys.argv[8] * (size // len(sys.argv[8]) + 1)).encode()[:size]
     call("PUT", CONTAINER + "/" + name, body, {"Content-Type": ctype, "X-Object-Meta-Origin": "drill-" + name}).close()
+elif command == "put-large":
+    name, segments = sys.argv[4], CONTAINER + "_segments"
+    call("PUT", CONTAINER).close()
+    call("PUT", segments).close()
+    manifest = []
+    for index, size in enumerate((1048576, 1048576, 1000)):
+        part, path = random.Random(name + str(index)).randbytes(size), "%s/%s/%08d" % (segments, name, index)
+        call("PUT", path, part).close()
+        manifest.append({"path": "/" + path, "etag": hashlib.md5(part).hexdigest(), "size_bytes": size})
+    call("PUT", CONTAINER + "/" + name + "?multipart-manifest=put", json.dumps(manifest).encode(),
+         {"Content-Type": "video/mp4", "X-Object-Meta-Origin": "drill-" + name}).close()
+    call("PUT", CONTAINER + "/" + name + "-dlo", b"", {"Content-Type": "video/mp4", "X-Object-Meta-Origin": "drill-dlo",
+                                                      "X-Object-Manifest": segments + "/" + name + "/"}).close()
 elif command == "stat":
     try:
         listing = json.load(call("GET", CONTAINER + "?format=json"))
@@ -139,6 +154,35 @@ def test_a_container_is_restored_with_the_right_md5_and_a_live_one_only_when_ask
     run = _restore(lab, "-e", "backup_restore_target_container=rainbow/files-restored")
     assert run.returncode == 0, run
     assert _stat(node, "files-restored") == objects
+
+
+def test_large_objects_are_restored_whole_after_their_segments(lab, node):
+    """An SLO and a DLO are kept as their manifests; restored before their segments, the SLO is refused before
+    anything is written; after them, both read back whole."""
+    container, segments = "large", "large_segments"
+    _client(node, container, "put-large", "movie.mp4")
+    before, before_segments = _stat(node, container), _stat(node, segments)
+    assert before["movie.mp4"]["md5"] == before["movie.mp4-dlo"]["md5"] and len(before_segments) == 3
+    archive, _elapsed = _backup(node)
+    info = json.loads(node.check_output(f"{JOB} borg info --json ::{archive}"))["archives"][0]["stats"]
+    _client(node, container, "delete-all")
+    _client(node, segments, "delete-all")
+
+    def restore(name: str):
+        return lab.playbook("backup_restore_swift", "-e", f"backup_restore_container=rainbow/{name}",
+                            "-e", f"backup_restore_archive={archive}")
+    refused = restore(container)
+    texts = refused.refusal("Refuse a live container without backup_restore_overwrite, or report the failure", [NODE])
+    assert (f"rainbow/{container}: large objects whose segments rainbow lacks: {segments}/movie.mp4/00000000 (absent)"
+            in texts[NODE]), texts
+    assert _stat(node, container) == {}, "the refused restore wrote objects"
+    for name in (segments, container):
+        run = restore(name)
+        assert run.returncode == 0, run
+    assert _stat(node, segments) == before_segments
+    assert _stat(node, container) == before
+    print(f"FIGURE: an SLO and a DLO of {(2 * 1048576 + 1000) / 1048576:.1f} MiB restored whole after their "
+          f"segments; archive {info['original_size'] / 1048576:.1f} MiB")
 
 
 def test_bad_restore_requests_are_refused_at_once(lab):

@@ -291,7 +291,7 @@ PLUGINS_READ = {
     **{path: {"backup", "backup_mariadb", "backup_swift"} for path in (
         "plugins/module_utils/backup_config.py", "plugins/filter/backup_config.py",
         "plugins/filter/backup_input_errors.yml", "plugins/filter/backup_client_input_errors.yml",
-        "plugins/filter/backup_repositories.yml")},
+        "plugins/filter/backup_repositories.yml", "plugins/filter/backup_mongodb_members.yml")},
     "plugins/filter/backup_mariadb_restore_plan.yml": {"backup_mariadb"},
     # The health report (playbooks/health.yml), which the demo's and the metrics tier's tests run.
     **{path: {"demo", "metrics"} for path in (

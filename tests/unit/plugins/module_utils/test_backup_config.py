@@ -161,3 +161,41 @@ def test_every_problem_of_a_mariadb_restore_request_is_listed_at_once():
 def test_a_mariadb_restore_without_one_dump_to_read_is_refused(request_, dumps, expected):
     plan = bc.mariadb_restore_plan(dict(request_, backup_restore_target="db1"), ["db1", "db2"], dumps)
     assert len(plan["errors"]) == 1 and expected in plan["errors"][0], plan
+
+
+MONGODB = dict(CLIENT, backup_client_mongodb=True, backup_client_mongodb_user="rainbow_edge_backup",
+               backup_client_mongodb_password="mongodb-backup-0123456789", backup_client_mongodb_replica_set="rs-edge1",
+               backup_client_mongodb_port=27017)
+MONGODB_USERS = [{"name": "rainbow", "database": "rainbow", "roles": ["readWrite"], "password": "x"},
+                 {"name": "rainbow_edge_backup", "database": "admin", "roles": ["backup", "restore", "clusterMonitor"],
+                  "password": "mongodb-backup-0123456789"}]
+
+
+def test_the_mongodb_dump_s_account_must_be_declared_with_its_roles_and_password():
+    assert bc.backup_client_input_errors(MONGODB, HOSTS, ["backup1"], mongodb_users=MONGODB_USERS) == []
+    # Not a MongoDB dumper: mongodb_users is not read.
+    assert bc.backup_client_input_errors(CLIENT, HOSTS, ["backup1"], mongodb_users=None) == []
+    errors = bc.backup_client_input_errors(MONGODB, HOSTS, ["backup1"], mongodb_users=MONGODB_USERS[:1])
+    assert errors == ["backup_client_mongodb_user: no account rainbow_edge_backup on database admin in mongodb_users, "
+                      "which the mongodb role creates: add {name: rainbow_edge_backup, database: admin, roles: [backup, "
+                      "restore, clusterMonitor], password: <backup_client_mongodb_password>}"]
+    weaker = [dict(MONGODB_USERS[1], roles=["backup"], password="another-password-0123")]
+    errors = bc.backup_client_input_errors(MONGODB, HOSTS, ["backup1"], mongodb_users=weaker)
+    assert [error.split(":")[0] for error in errors] == ["backup_client_mongodb_user", "backup_client_mongodb_password"]
+    assert "lacks the roles restore, clusterMonitor" in errors[0]
+    assert not any("0123" in error for error in errors), "a password was quoted"
+
+
+def test_every_problem_of_the_mongodb_dump_is_listed_at_once():
+    bad = dict(MONGODB, backup_client_mongodb_password="short", backup_client_mongodb_port=0,
+               backup_client_mongodb_replica_set="rs edge")
+    errors = bc.backup_client_input_errors(bad, HOSTS, ["backup1"], mongodb_users=[])
+    assert [error.split(":")[0] for error in errors] == [
+        "backup_client_mongodb_password", "backup_client_mongodb_user", "backup_client_mongodb_port",
+        "backup_client_mongodb_replica_set"], errors
+    assert "got 5 characters" in errors[0] and "short" not in errors[0]
+
+
+def test_the_replica_set_s_members_are_named_as_their_certificates():
+    assert bc.mongodb_members(["mongo2", "mongo1.lab", "mongo3"], "edge1.example.net", 27017) == [
+        "mongo1.edge1.example.net:27017", "mongo2.edge1.example.net:27017", "mongo3.edge1.example.net:27017"]

@@ -35,11 +35,23 @@ class Response(io.BytesIO):
 
 
 class FakeSwift:
-    """Accounts -> containers -> {name: (body, headers)}; a corrupt object reads other bytes than its ETag says."""
+    """Accounts -> containers -> {name: (body, headers)}; a corrupt object reads other bytes than its ETag says.
+
+    An SLO is stored as its manifest (the raw format: [{path, etag, size_bytes}]) with the header
+    X-Static-Large-Object, read whole as its segments joined, and as its manifest with multipart-manifest=get;
+    its PUT with multipart-manifest=put checks each segment, as Swift does.
+    """
 
     def __init__(self):
         self.store = {"rainbow": {}}
         self.corrupt = set()
+
+    def _segment(self, path):
+        container, _slash, name = path.lstrip("/").partition("/")
+        return self.store["rainbow"].get(container, {}).get(name)
+
+    def _slo_body(self, manifest):
+        return b"".join(self._segment(s["path"])[0] for s in json.loads(manifest))
 
     def handle(self, account, method, path="", query=None, headers=None, data=None):
         """Swift's answer to one request, as urllib gives it."""
@@ -52,19 +64,40 @@ class FakeSwift:
             listing = [{"name": n, "hash": hashlib.md5(body).hexdigest()}
                        for n, (body, _headers) in sorted(containers[container].items())]
             return Response(json.dumps([] if query and query.get("marker") else listing).encode())
-        if method == "GET":
+        if method in ("GET", "HEAD") and name:
             if name not in containers[container]:
                 raise urllib.error.HTTPError(path, 404, "Not Found", {}, None)
             body, extra = containers[container][name]
+            if extra.get("X-Static-Large-Object") and (query or {}).get("multipart-manifest") != "get":
+                whole = self._slo_body(body)
+                # The object's headers: its own type, and no manifest's.
+                return Response(whole if method == "GET" else b"", {
+                    "ETag": '"%s"' % hashlib.md5(whole).hexdigest(), "Content-Length": str(len(whole)),
+                    "X-Timestamp": "1764800000.00000", **extra})
             read = body[::-1] if name in self.corrupt else body
-            return Response(read, {"ETag": hashlib.md5(body).hexdigest(), "Content-Length": str(len(body)),
-                                   "X-Timestamp": "1764800000.00000", **extra})
+            headers = dict(extra)
+            if extra.get("X-Static-Large-Object"):
+                # The raw manifest is JSON, whatever the object's type.
+                headers["Content-Type"] = "application/json; charset=utf-8"
+            return Response(read if method == "GET" else b"", {
+                "ETag": hashlib.md5(body).hexdigest(), "Content-Length": str(len(body)),
+                "X-Timestamp": "1764800000.00000", **headers})
         if method == "HEAD":
             if container not in containers:
                 raise urllib.error.HTTPError(path, 404, "Not Found", {}, None)
             return Response(headers={"X-Container-Object-Count": str(len(containers[container]))})
         if method == "PUT" and not name:
             containers.setdefault(container, {})
+            return Response(status=201)
+        if method == "PUT" and (query or {}).get("multipart-manifest") == "put":
+            body = data.read()
+            for segment in json.loads(body):
+                held = self._segment(segment["path"])
+                if held is None or hashlib.md5(held[0]).hexdigest() != segment["etag"]:
+                    raise urllib.error.HTTPError(path, 400, "Bad Request", {},
+                                                 io.BytesIO(b"Errors:\n" + segment["path"].encode() + b", 404 Not Found"))
+            kept = {k: v for k, v in headers.items() if k != "Content-Length"}
+            containers[container][name] = (body, {**kept, "X-Static-Large-Object": "True"})
             return Response(status=201)
         if method == "PUT":
             body = data.read()
@@ -137,3 +170,69 @@ def test_a_restore_of_a_container_the_archive_lacks_or_of_an_unknown_account_is_
         swift.import_objects(CONFIG, "rainbow/photos", "rainbow/photos", False, stream)
     with pytest.raises(swift.SwiftError, match="no credentials for account other"):
         swift.import_objects(CONFIG, "rainbow/files", "other/files", False, io.BytesIO())
+
+
+def _large_objects(fake):
+    """An SLO of two segments, and a DLO over a prefix of the same segments' container."""
+    first, second = b"A" * 70, b"B" * 30
+    fake.store["rainbow"]["big_segments"] = {
+        "movie/1": (first, {"Content-Type": "application/octet-stream"}),
+        "movie/2": (second, {"Content-Type": "application/octet-stream"}),
+    }
+    manifest = json.dumps([{"path": "/big_segments/movie/1", "etag": hashlib.md5(first).hexdigest(), "size_bytes": 70},
+                           {"path": "/big_segments/movie/2", "etag": hashlib.md5(second).hexdigest(),
+                            "size_bytes": 30}]).encode()
+    fake.store["rainbow"]["big"] = {
+        "movie.mp4": (manifest, {"Content-Type": "video/mp4", "X-Object-Meta-Origin": "drill",
+                                 "X-Static-Large-Object": "True"}),
+        "movie-dlo": (b"", {"Content-Type": "video/mp4", "X-Object-Manifest": "big_segments/movie/"}),
+    }
+    return first + second
+
+
+def test_large_objects_are_kept_as_their_manifests_and_restored_after_their_segments(swift, fake):
+    whole = _large_objects(fake)
+    stream = io.BytesIO()
+    counts = swift.export(CONFIG, stream)
+    # Two segments, two manifests, the two plain objects: the SLO is not read as its 100 bytes.
+    assert counts["objects"] == 6 and counts["gone"] == 0
+    fake.store["rainbow"]["big"] = {}
+    segments = fake.store["rainbow"].pop("big_segments")
+    stream.seek(0)
+    with pytest.raises(swift.SwiftError, match="large object refused .*big_segments/movie/1, 404 Not Found.*restore "
+                                               "its segments' container first"):
+        swift.import_objects(CONFIG, "rainbow/big", "rainbow/big", False, stream)
+    fake.store["rainbow"]["big"] = {}
+    stream.seek(0)
+    assert swift.import_objects(CONFIG, "rainbow/big_segments", "rainbow/big_segments", False, stream)["objects"] == 2
+    assert {n: body for n, (body, _h) in fake.store["rainbow"]["big_segments"].items()} == \
+        {n: body for n, (body, _h) in segments.items()}
+    stream.seek(0)
+    assert swift.import_objects(CONFIG, "rainbow/big", "rainbow/big", False, stream)["objects"] == 2
+    restored = fake.store["rainbow"]["big"]
+    body, headers = restored["movie.mp4"]
+    assert fake._slo_body(body) == whole  # pylint: disable=protected-access
+    assert headers == {"content-type": "video/mp4", "x-object-meta-origin": "drill", "X-Static-Large-Object": "True"}
+    assert restored["movie-dlo"] == (b"", {"content-type": "video/mp4", "x-object-manifest": "big_segments/movie/"})
+
+
+def test_the_check_pass_refuses_missing_segments_and_writes_nothing(swift, fake):
+    _large_objects(fake)
+    stream = io.BytesIO()
+    swift.export(CONFIG, stream)
+    fake.store["rainbow"].pop("big")
+    fake.store["rainbow"]["big_segments"].pop("movie/2")
+    stream.seek(0)
+    with pytest.raises(swift.SwiftError, match=r"large objects whose segments rainbow lacks: big_segments/movie/2 "
+                                               r"\(absent\); restore their segments' container first \(nothing was "
+                                               r"written\)"):
+        swift.import_objects(CONFIG, "rainbow/big", "rainbow/big", False, stream, check=True)
+    assert "big" not in fake.store["rainbow"]
+    fake.store["rainbow"]["big_segments"]["movie/2"] = (b"C" * 30, {})
+    stream.seek(0)
+    with pytest.raises(swift.SwiftError, match=r"big_segments/movie/2 \(another MD5 or size\)"):
+        swift.import_objects(CONFIG, "rainbow/big", "rainbow/big", False, stream, check=True)
+    fake.store["rainbow"]["big_segments"]["movie/2"] = (b"B" * 30, {})
+    stream.seek(0)
+    assert swift.import_objects(CONFIG, "rainbow/big", "rainbow/big", False, stream, check=True)["objects"] == 2
+    assert "big" not in fake.store["rainbow"]
