@@ -11,13 +11,16 @@ differs from what this script renders. Run it after changing the catalog:
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / ".collections"))
 
-from ansible_collections.rainbow.edge.plugins.module_utils import edge_plan  # noqa: E402
+from ansible_collections.rainbow.edge.plugins.module_utils import aio_config, edge_plan  # noqa: E402
 
 # name: (title, plan options)
 VARIANTS = {
@@ -49,6 +52,29 @@ def _nics(entry: dict) -> str:
             text += f" + {nic['vips']} VIP" + ("s" if nic["vips"] > 1 else "")
         parts.append(text)
     return "; ".join(parts)
+
+
+def _aio_lines(entry: dict, host: str, vip: str) -> list:
+    """The All-in-One's own variables, and the groups of the tiers it carries (group aio a child of each)."""
+    shares = yaml.safe_load((REPO / "roles" / "aio" / "defaults" / "main.yml").read_text())["aio_memory_shares"]
+    memory = entry["memory_gb"]
+    pool = math.floor(memory * shares["mariadb"] / 100 * aio_config.MARIADB_BUFFER_POOL_PART)
+    cache = math.floor(memory * shares["mongodb"] / 100 * aio_config.MONGODB_CACHE_PART)
+    return [
+        "          vars:",
+        "            # MariaDB's one server (its HA is the virtualisation's).",
+        f"            mariadb_primary: {host}",
+        "            # The second WAN address: the public entry point (443).",
+        f"            public_lb_vips: [{vip}]",
+        f"            # Within the tiers' shares of {memory} GB (roles/aio: aio_memory_shares).",
+        f"            mariadb_innodb_buffer_pool_size: {pool}G",
+        f"            mongodb_wiredtiger_cache_size_gb: {cache}",
+        "            # MongoDB's data on an encrypted volume of the first data disk.",
+        "            mongodb_data_device: /dev/disk/by-id/REPLACE-first-data-disk",
+    ], [
+        "        # The tiers the All-in-One carries: its roles converge it through these groups.",
+    ] + [line for tier in aio_config.AIO_TIERS for line in (
+        f"        {tier}:", "          children:", "            aio: {}")]
 
 
 def render(name: str) -> str:
@@ -87,6 +113,7 @@ def render(name: str) -> str:
         "      children:",
     ]
     wan = 10
+    composition: list = []
     for tier_index, (tier, entry) in enumerate(plan["tiers"].items(), start=1):
         lines += [
             f"        # {entry['title']} ({entry['section']}): {entry['count']} x {entry['vcpus']} vCPU,"
@@ -103,7 +130,11 @@ def render(name: str) -> str:
                 values.insert(1, f"edge_wan_ip: {WAN_EXAMPLE.format(wan)}")
                 wan += 1
             lines.append(f"            {host}: {{{', '.join(values)}}}")
-    return "\n".join(lines) + "\n"
+        if tier == "aio":
+            own, composition = _aio_lines(entry, f"{tier}1", WAN_EXAMPLE.format(wan))
+            lines += own
+            wan += 1
+    return "\n".join(lines + composition) + "\n"
 
 
 def main() -> int:

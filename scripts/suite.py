@@ -139,6 +139,10 @@ _TEST_PLAYBOOK = re.compile(r"playbook\(\s*[\"']([a-z0-9_]+)[\"']")
 # A scenario that converges a playbook not named after it (molecule.yml).
 _LAB_PLAYBOOK = re.compile(r"RAINBOW_EDGE_LAB_PLAYBOOK:\s*[\"']?([a-z0-9_]+)")
 _ROLE_PATH = re.compile(r"roles/([a-z0-9_]+)/")
+# A lab playbook's copied file or tree, relative to the playbook (`src:`, or a
+# variable named *_src handed to an imported playbook's copy), such as
+# another scenario's fixture.
+_COPY_SRC = re.compile(r"\b(?:[a-z_]+_)?src:\s*[\"']?([^\s\"'{},]+)")
 _MODULE_UTIL = re.compile(r"module_utils\.([a-z0-9_]+)")
 _PLUGIN_IMPORT = re.compile(
     r"ansible_collections\.rainbow\.edge\.plugins\.(filter|test|modules|action|lookup|callback|inventory)\.([a-z0-9_]+)")
@@ -359,6 +363,13 @@ class _Walk:
         base = os.path.dirname(path)
         for target in _IMPORT_PLAYBOOK.findall(text) + _INCLUDE_TASKS.findall(text):
             self.add(os.path.normpath(os.path.join(base, target)))
+        if path.startswith("molecule/") and path.endswith((".yml", ".yaml")):
+            for target in _COPY_SRC.findall(text):
+                source = os.path.normpath(os.path.join(base, target))
+                self.add(source)
+                for file in self.files:
+                    if file.startswith(source.rstrip("/") + "/"):
+                        self.add(file)
         for name in _TEST_PLAYBOOK.findall(text) + _LAB_PLAYBOOK.findall(text):
             self.add(f"playbooks/{name}.yml")
         for role in _ROLE_PATH.findall(text):

@@ -18,6 +18,7 @@ from itertools import combinations
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.rainbow.edge.plugins.module_utils import edge_footprint as fp
+from ansible_collections.rainbow.edge.plugins.module_utils.aio_config import AIO_TIERS
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
     EdgeInputError,
     as_list,
@@ -254,8 +255,20 @@ def check_groups(plan: Mapping[str, Any], groups: Mapping[str, Sequence[str]], s
     """
     findings = []
     voice_tiers = {row.tier for row in fp.rows_for(("8.4", "9.5"))}
+    aio_hosts = set(groups.get("aio", ())) if "aio" in plan["tiers"] else set()
     for tier, members in sorted(groups.items()):
         if tier in plan["tiers"] or not members:
+            continue
+        if tier in AIO_TIERS and aio_hosts:
+            # The All-in-One carries these tiers through their groups (group aio a child of each).
+            strangers = [host for host in members if host not in aio_hosts]
+            if strangers:
+                findings.append(Finding(
+                    FAILURE, None, tier, "unexpected_tier", "only All-in-One hosts in group %s on %s" % (
+                        tier, _edge_name(plan)),
+                    "%d other host(s): %s" % (len(strangers), ", ".join(strangers)),
+                    "the All-in-One (group aio) carries the %s tier (section 9.3): remove them from the group"
+                    % tier))
             continue
         if tier in voice_tiers and not plan["voice"]:
             hint = ("voice needs edge_voice: true, on a Connected or a large Standalone Edge (8.4, 9.5); "

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Dict, List, Sequence
 
+from ansible_collections.rainbow.edge.plugins.module_utils.aio_config import AIO_TIERS
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_footprint import TIER_NAMES
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_report import _text, _x, describe
 
@@ -50,6 +51,8 @@ def read_topology(groups: Mapping[str, Sequence[str]], hostvars: Mapping[str, An
     hosts: Dict[str, Dict[str, Any]] = {}
     for tier in TIER_NAMES:
         for host in members[tier]:
+            if tier in AIO_TIERS and host in members["aio"]:
+                continue  # a tier the All-in-One carries through its group: drawn as the All-in-One
             variables = hostvars[host] if host in hostvars else {}
             entry = hosts.setdefault(host, {
                 "tiers": [],

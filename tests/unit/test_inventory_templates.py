@@ -32,5 +32,15 @@ def test_template_groups_are_tier_names_under_edge(variant):
     tiers = inventory["all"]["children"]["edge"]["children"]
     assert "gatekeeper" in tiers
     for tier, group in tiers.items():
-        for host, values in group["hosts"].items():
+        for host, values in group.get("hosts", {}).items():
             assert values["edge_lan_ip"].startswith("10.20."), (tier, host)
+        # A group without hosts of its own is a tier the All-in-One carries (group aio its child).
+        assert group.get("hosts") or group["children"] == {"aio": {}}, (tier, group)
+
+
+def test_the_all_in_one_is_in_the_group_of_each_tier_it_carries():
+    tiers = yaml.safe_load((REPO / "inventories" / "standalone-small" / "hosts.yml").read_text())[
+        "all"]["children"]["edge"]["children"]
+    carried = sorted(tier for tier, group in tiers.items() if "aio" in group.get("children", {}))
+    assert carried == ["api", "mariadb", "mongodb", "public_lb", "xmpp"]
+    assert tiers["aio"]["vars"]["public_lb_vips"] == ["198.51.100.13"]

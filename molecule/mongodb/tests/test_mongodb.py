@@ -235,7 +235,7 @@ def test_fewer_than_three_members_stops_in_the_input_check(lab, members):
     before = lab.fingerprint(members, MANAGED)
     run = lab.playbook("mongodb", "--extra-vars", json.dumps({"mongodb_members": ["mgo-1", "mgo-2"]}))
     text = run.refusal(PREFLIGHT_TASK, ["mgo-1"])["mgo-1"]
-    expected = 'mongodb_members (default: the hosts of group mongodb): a replica set M/S/S needs an odd number of members, 3 to 7; got 2: ["mgo-1", "mgo-2"]'
+    expected = 'mongodb_members (default: the hosts of group mongodb): a replica set M/S/S needs an odd number of members, 3 to 7 (one on an All-in-One, group aio); got 2: ["mgo-1", "mgo-2"]'
     assert expected in text, text
     assert lab.fingerprint(members, MANAGED) == before
 

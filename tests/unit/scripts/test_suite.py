@@ -49,7 +49,7 @@ ROLES_READ = {
     "mongodb_full": {"shared", "common", "mongodb", "encrypted_volume"},
     "swift": {"shared", "common", "swift"},
     # site.yml names every role: the voice tiers' too (voice.yml, icn.yml), whose groups the demo leaves empty.
-    "demo": CHECKED | {"preflight", "private_lb", "public_lb", "icn", "voice_proxy", "voice_vendor", "voice_web",
+    "demo": CHECKED | {"preflight", "aio", "private_lb", "public_lb", "icn", "voice_proxy", "voice_vendor", "voice_web",
                        "voice_pbx_gateway", "cloud_pbx_gateway", "voice_pbx_orchestrator"},
     # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations;
     # the metrics role keeps its data on the encrypted volume; prepare converges a MariaDB pair (its replication
@@ -67,6 +67,8 @@ ROLES_READ = {
     # Its prepare converges playbooks/xmpp.yml; then playbooks/private_lb.yml.
     "private_lb": {"shared", "common", "xmpp", "mariadb", "private_lb"},
     "public_lb": {"shared", "common", "xmpp", "mariadb", "public_lb"},
+    # playbooks/aio.yml, then the tiers the All-in-One carries (MongoDB left out).
+    "aio": {"shared", "common", "aio", "mariadb", "xmpp", "api", "public_lb"},
     # Its prepare converges playbooks/xmpp.yml and playbooks/private_lb.yml; then playbooks/api.yml.
     "api": {"shared", "common", "xmpp", "mariadb", "private_lb", "api"},
     # playbooks/turn.yml and playbooks/mail.yml check every tier's inputs first.
@@ -95,7 +97,7 @@ PLAYBOOKS_READ = {
     "mariadb": {"mariadb_failover", "mariadb_switchover"},
     "mongodb_full": {"mongodb"},
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
-    "demo": {"connected", "site", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
+    "demo": {"connected", "site", "aio", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
              "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail",
              "health", "check_voice_inputs", "tasks/refuse_checked_hosts", "icn", "voice", "voice_db", "voice_proxy",
              "voice_web", "voice_pbx"},
@@ -113,6 +115,7 @@ PLAYBOOKS_READ = {
     "xmpp": {"check_inputs", "tasks/check_role_inputs", "mariadb"},
     "private_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
     "public_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
+    "aio": {"check_inputs", "tasks/check_role_inputs", "mariadb", "xmpp", "api", "public_lb"},
     "api": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb", "private_lb", "api_rolling_restart"},
     "turn": {"check_inputs", "tasks/check_role_inputs"},
     "mail": {"check_inputs", "tasks/check_role_inputs"},
@@ -298,9 +301,23 @@ PLUGINS_READ = {
         "plugins/modules/edge_health_probe.py", "plugins/module_utils/edge_health.py", "plugins/filter/edge_health.py",
         "plugins/filter/edge_health_report.yml", "plugins/filter/edge_health_html.yml",
         "plugins/filter/edge_health_summary.yml")},
+    # The All-in-One's decisions; the inventory check of the preflight reads its tiers.
+    "plugins/module_utils/aio_config.py": {"aio", "demo"} | PREFLIGHT_PLUGINS,
+    **{path: {"aio", "demo"} for path in (
+        "plugins/filter/aio_config.py", "plugins/filter/aio_input_errors.yml", "plugins/filter/aio_memory_limits.yml",
+        "plugins/filter/aio_left_out.yml")},
     # Container detection, read by common's vars (every scenario) and gatekeeper's.
     "plugins/test/host_kind.py": set(SCENARIOS),
     "plugins/test/container.yml": set(SCENARIOS),
+}
+
+
+# A scenario's lab files that other scenarios' prepare imports or copies: the
+# vendor's repository (with the application's fixture, or the voice fixture).
+LAB_FILES_SHARED = {
+    "molecule/api/vendor_repo.yml": {"aio", "voice"},
+    "molecule/api/build_vendor_repo.sh": {"aio", "voice"},
+    "molecule/api/fixture/": {"aio"},
 }
 
 
@@ -319,7 +336,10 @@ def derived_readers(path: str) -> set[str]:
     if suite._under(path, suite.NOT_INPUTS):
         return set()
     if parts[0] == "molecule":
-        return set() if parts[-1] == "suite.yml" else {parts[1]}
+        if parts[-1] == "suite.yml":
+            return set()
+        return {parts[1]} | next((readers for prefix, readers in LAB_FILES_SHARED.items() if path.startswith(prefix)),
+                                 set())
     if parts[0] == "roles":
         if suite._DOC.search(path):
             return set()

@@ -536,3 +536,29 @@ def test_the_voice_groups_are_counted_against_the_plan_s_voice_sets(inventory):
     failures = check_inventory(opts)["failures"]
     assert {(f["tier"], f["check"]) for f in failures} == {
         ("icn", "count"), ("voice_pbx_orchestrator", "count"), ("voice_pbx_gateway", "count")}
+
+
+@pytest.mark.parametrize("check", [validate, check_inventory], ids=["validate", "check_inventory"])
+def test_the_all_in_one_s_tier_groups_hold_its_hosts_only(inventory, check):
+    opts = inventory(variant="standalone", concurrent_users=800)
+    if check is check_inventory:
+        opts = groups_only(opts)
+    aio = first_host(opts, "aio")
+    for tier in ("mariadb", "mongodb", "xmpp", "api", "public_lb"):
+        opts["groups"][tier] = [aio]
+    result = check(opts)
+    assert result["failures"] == [], result["msg"]
+    # A host of another tier in one of them, and a private load balancer: refused, each named.
+    swift = first_host(opts, "swift")
+    opts["groups"]["xmpp"] = [aio, swift]
+    opts["groups"]["private_lb"] = [aio]
+    failures = checks(check(opts)["failures"], "unexpected_tier")
+    assert {(f["tier"], f["actual"]) for f in failures} == {
+        ("xmpp", "1 other host(s): %s" % swift), ("private_lb", "1 host(s): %s" % aio)}, failures
+
+
+def test_a_tier_group_of_the_all_in_one_on_a_large_edge_is_its_own_tier(inventory):
+    opts = groups_only(inventory(variant="standalone", concurrent_users=20000))
+    opts["groups"]["aio"] = ["aio1"]
+    result = check_inventory(opts)
+    assert [f["tier"] for f in checks(result["failures"], "unexpected_tier")] == ["aio"], result["msg"]
