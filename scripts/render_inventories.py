@@ -106,6 +106,8 @@ def render(name: str) -> str:
         "    edge_datacenters: 1",
         "    edge_domain: edge.example.com",
         "    edge_lan_cidr: 10.20.0.0/16",
+        "    # The WAN the public addresses below are on (each host's edge_wan_ip, the public VIPs).",
+        "    edge_wan_cidr: 198.51.100.0/24",
         "    common_ops_authorized_keys:",
         '      - "ssh-ed25519 AAAA... ops@example.com"',
         "  children:",

@@ -8,9 +8,8 @@ from __future__ import annotations
 from ansible_collections.rainbow.edge.plugins.module_utils import aio_config
 
 
-def aio_input_errors(inputs, host, group_names, memtotal_mb, tier_inputs, edge_wan_ip=""):
-    return aio_config.input_errors(host, list(group_names or []), int(memtotal_mb), inputs or {},
-                                   tier_inputs or {}, edge_wan_ip or "")
+def aio_input_errors(inputs, host, group_names, memtotal_mb, tier_inputs):
+    return aio_config.input_errors(host, list(group_names or []), int(memtotal_mb), inputs or {}, tier_inputs or {})
 
 
 def aio_memory_limits(inputs, memtotal_mb):

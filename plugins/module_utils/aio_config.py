@@ -22,15 +22,17 @@ import math
 import re
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
+from ansible_collections.rainbow.edge.plugins.module_utils.edge_footprint import TIER_NAMES
+
 # The tiers the All-in-One carries (9.3: XMPP, application servers, MariaDB,
 # MongoDB, load balancing), in the order site.yml converges them. Load
-# balancing is the public load balancer's: the private one would be a second
-# haproxy on the same host, for backends that are all local.
+# balancing is the public load balancer's.
 AIO_TIERS = ("mariadb", "mongodb", "xmpp", "api", "public_lb")
 
-# Tiers that have servers of their own on every Edge: never on the All-in-One.
-OWN_SERVER_TIERS = ("gatekeeper", "logs", "metrics", "backup", "mail", "turn", "conference", "swift",
-                    "private_lb", "icn")
+# Every other tier of the footprint has servers of its own: never on the
+# All-in-One (the private load balancer among them: a second haproxy on the
+# host, for backends that are all local).
+OWN_SERVER_TIERS = tuple(tier for tier in TIER_NAMES if tier not in AIO_TIERS and tier != "aio")
 
 # Each tier's unit on the host (its memory share is set on it).
 UNITS = {
@@ -78,6 +80,11 @@ def composition_errors(host: str, group_names: Sequence[str], tiers: Sequence[st
         errors.append("%s carries the All-in-One's tiers through their groups, and is not in group(s) %s: "
                       "make group aio a child of each (as inventories/standalone-small/hosts.yml does)"
                       % (host, ", ".join(missing)))
+    left_out_but_grouped = [tier for tier in AIO_TIERS if tier not in tiers and tier in group_names]
+    if left_out_but_grouped:
+        errors.append("%s is in group(s) %s, which aio_tiers leaves out: their playbooks would converge the tier "
+                      "here without its share or checks; add the tier to aio_tiers or take the host out of the group"
+                      % (host, ", ".join(left_out_but_grouped)))
     extra = [tier for tier in OWN_SERVER_TIERS if tier in group_names]
     if extra:
         errors.append("%s is an All-in-One and is also in group(s) %s, whose servers are hosts of their own "
@@ -156,10 +163,11 @@ def memory_errors(memtotal_mb: int, shares: Mapping[str, int], tiers: Sequence[s
     half of it less 1 GB: on an All-in-One both must be set to fit.
     """
     errors = share_errors(shares, tiers)
-    if errors:
-        return errors
-    limits = memory_limits(memtotal_mb, shares, tiers)
-    if "mariadb" in tiers:
+    # The caches are checked against the shares that are whole percents.
+    valid = {tier: share for tier, share in shares.items()
+             if tier in AIO_TIERS and isinstance(share, int) and not isinstance(share, bool) and 1 <= share <= 100}
+    limits = memory_limits(memtotal_mb, valid, tiers)
+    if "mariadb" in tiers and "mariadb" in valid:
         share = limits[UNITS["mariadb"]]
         allowed = int(share * MARIADB_BUFFER_POOL_PART)
         value = str(tier_inputs.get("mariadb", {}).get("mariadb_innodb_buffer_pool_size") or "")
@@ -174,7 +182,7 @@ def memory_errors(memtotal_mb: int, shares: Mapping[str, int], tiers: Sequence[s
                     "(aio_memory_shares.mariadb, %d %% of %d MiB = %d MiB): set it to at most %dM"
                     % (pool, "" if value else " (empty: half the host)", MARIADB_BUFFER_POOL_PART * 100,
                        shares["mariadb"], memtotal_mb, share, allowed))
-    if "mongodb" in tiers:
+    if "mongodb" in tiers and "mongodb" in valid:
         share = limits[UNITS["mongodb"]]
         allowed = int(share * MONGODB_CACHE_PART)
         value = tier_inputs.get("mongodb", {}).get("mongodb_wiredtiger_cache_size_gb") or 0
@@ -188,22 +196,22 @@ def memory_errors(memtotal_mb: int, shares: Mapping[str, int], tiers: Sequence[s
     return errors
 
 
-def wan_errors(host: str, tiers: Sequence[str], public_lb_inputs: Mapping[str, Any], edge_wan_ip: str) -> List[str]:
-    """The footprint's two WAN addresses: the host's own and one VIP, the public entry point."""
+def wan_errors(host: str, tiers: Sequence[str], public_lb_inputs: Mapping[str, Any]) -> List[str]:
+    """The footprint's two WAN addresses: the host's own (public_lb_wan_ip) and one VIP, the public entry point."""
     if "public_lb" not in tiers:
         return []
     vips = list(public_lb_inputs.get("public_lb_vips") or [])
     if len(vips) != 1:
         return ["public_lb_vips: an All-in-One has two WAN addresses (section 9.3), its own and one VIP, the "
                 "public entry point; %s has %d VIP(s): give it exactly one" % (host, len(vips))]
-    if vips[0] == edge_wan_ip:
-        return ["public_lb_vips: %s is %s's own WAN address (edge_wan_ip); the VIP is the All-in-One's second "
-                "WAN address" % (vips[0], host)]
+    if vips[0] == public_lb_inputs.get("public_lb_wan_ip"):
+        return ["public_lb_vips: %s is %s's own WAN address (public_lb_wan_ip, default edge_wan_ip); the VIP is the "
+                "All-in-One's second WAN address" % (vips[0], host)]
     return []
 
 
 def input_errors(host: str, group_names: Sequence[str], memtotal_mb: int, inputs: Mapping[str, Any],
-                 tier_inputs: Mapping[str, Mapping[str, Any]], edge_wan_ip: str = "") -> List[str]:
+                 tier_inputs: Mapping[str, Mapping[str, Any]]) -> List[str]:
     """Every problem of an All-in-One at once.
 
     ``inputs`` are the aio role's converted inputs (aio_tiers,
@@ -215,9 +223,9 @@ def input_errors(host: str, group_names: Sequence[str], memtotal_mb: int, inputs
     carried = {role: values for role, values in tier_inputs.items() if role == "common" or role in tiers}
     return (composition_errors(host, group_names, tiers) + port_errors(carried)
             + memory_errors(int(memtotal_mb), shares, tiers, carried)
-            + wan_errors(host, tiers, tier_inputs.get("public_lb", {}), edge_wan_ip))
+            + wan_errors(host, tiers, tier_inputs.get("public_lb", {})))
 
 
 def left_out(tiers: Sequence[str]) -> List[str]:
-    """The All-in-One's tiers this host does not carry (a lab without MongoDB): warned about on every run."""
+    """The All-in-One's tiers this host does not carry (a lab without MongoDB): said on every run."""
     return [tier for tier in AIO_TIERS if tier not in tiers]

@@ -175,7 +175,7 @@ PLUGINS_READ = {
     **{f"plugins/filter/swift_{name}.yml": SWIFT_READERS for name in (
         "nodes", "ring_devices", "sizing", "changed_settings", "ring_holders", "foreign_disks", "ring_errors",
         "deployed_files", "missing_disks")},
-    "plugins/module_utils/edge_footprint.py": PREFLIGHT_PLUGINS | SWIFT_READERS,
+    "plugins/module_utils/edge_footprint.py": PREFLIGHT_PLUGINS | SWIFT_READERS | {"aio"},
     # The sizing modules' shared option docs, and the inventory check of the preflight.
     "plugins/doc_fragments/plan.py": PREFLIGHT_PLUGINS,
     "plugins/modules/edge_inventory_check.py": PREFLIGHT_PLUGINS,

@@ -20,7 +20,8 @@ def tier_inputs(**changes):
                  "xmpp_s2s_port": 5269, "xmpp_federation_domains": [], "xmpp_cluster_port_min": 4200,
                  "xmpp_cluster_port_max": 4210},
         "api": {"api_port": 8443},
-        "public_lb": {"public_lb_metrics_port": 8404, "public_lb_vips": ["198.51.100.13"]},
+        "public_lb": {"public_lb_metrics_port": 8404, "public_lb_vips": ["198.51.100.13"],
+                      "public_lb_wan_ip": "198.51.100.12"},
     }
     for key, value in changes.items():
         role = next(role for role in inputs if key.startswith(role + "_"))
@@ -28,11 +29,11 @@ def tier_inputs(**changes):
     return inputs
 
 
-def errors(group_names=None, memtotal=MEMORY, tiers=None, shares=None, wan="198.51.100.12", **changes):
+def errors(group_names=None, memtotal=MEMORY, tiers=None, shares=None, **changes):
     return aio_config.input_errors("aio1", GROUPS if group_names is None else group_names, memtotal,
                                    {"aio_tiers": TIERS if tiers is None else tiers,
                                     "aio_memory_shares": SHARES if shares is None else shares},
-                                   tier_inputs(**changes), wan)
+                                   tier_inputs(**changes))
 
 
 def test_the_footprint_s_all_in_one_passes():
@@ -74,6 +75,20 @@ def test_a_switched_off_listener_takes_no_port():
         "port 8443 is taken by xmpp (xmpp_s2s_port) and api (api_port): give each its own port"]
 
 
+def test_a_tier_left_out_whose_group_still_holds_the_host_is_refused():
+    tiers = ["mariadb", "xmpp", "api", "public_lb"]
+    assert errors(tiers=tiers) == [
+        "aio1 is in group(s) mongodb, which aio_tiers leaves out: their playbooks would converge the tier here without "
+        "its share or checks; add the tier to aio_tiers or take the host out of the group"]
+
+
+@pytest.mark.parametrize("group", ["turn", "private_lb", "voice_proxy", "cloud_pbx_gateway", "gatekeeper"])
+def test_a_tier_with_servers_of_its_own_is_refused(group):
+    assert errors(group_names=GROUPS + [group]) == [
+        "aio1 is an All-in-One and is also in group(s) %s, whose servers are hosts of their own (section 9.3): "
+        "remove it from them" % group]
+
+
 def test_a_tier_left_out_is_not_checked_nor_given_a_share():
     tiers = ["mariadb", "xmpp", "api", "public_lb"]
     # MongoDB's default cache (half the host) would not fit; it is not carried here.
@@ -110,10 +125,16 @@ def test_the_shares_leave_the_system_its_reserve(shares, message):
     assert any(error.startswith(message) for error in errors(shares=shares)), errors(shares=shares)
 
 
+def test_a_bad_share_and_an_oversized_cache_are_listed_together():
+    found = errors(shares=dict(SHARES, xmpp=0), mariadb_innodb_buffer_pool_size="20G")
+    assert found[0].startswith("aio_memory_shares.xmpp: expected a whole percent"), found
+    assert found[1].startswith("mariadb_innodb_buffer_pool_size: 20480 MiB is over 75 %"), found
+
+
 def test_the_vip_is_a_second_wan_address():
     assert errors(public_lb_vips=["198.51.100.12"]) == [
-        "public_lb_vips: 198.51.100.12 is aio1's own WAN address (edge_wan_ip); the VIP is the All-in-One's second "
-        "WAN address"]
+        "public_lb_vips: 198.51.100.12 is aio1's own WAN address (public_lb_wan_ip, default edge_wan_ip); the VIP is "
+        "the All-in-One's second WAN address"]
     assert errors(public_lb_vips=["198.51.100.13", "198.51.100.14"])[0].endswith("has 2 VIP(s): give it exactly one")
     # Without the public load balancer, no VIP is asked for.
     tiers = ["mariadb", "mongodb", "xmpp", "api"]
