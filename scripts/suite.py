@@ -141,7 +141,10 @@ _LAB_PLAYBOOK = re.compile(r"RAINBOW_EDGE_LAB_PLAYBOOK:\s*[\"']?([a-z0-9_]+)")
 _ROLE_PATH = re.compile(r"roles/([a-z0-9_]+)/")
 # A lab playbook's copied file or tree, relative to the playbook (`src:`, or a
 # variable named *_src handed to an imported playbook's copy), such as
-# another scenario's fixture.
+# another scenario's fixture. A *_src is read relative to the playbook that
+# sets it, Ansible reads it relative to the imported one: both agree when
+# the two are in one directory or the path goes through the scenarios'
+# directory (../<scenario>/...), as every *_src here does.
 _COPY_SRC = re.compile(r"\b(?:[a-z_]+_)?src:\s*[\"']?([^\s\"'{},]+)")
 _MODULE_UTIL = re.compile(r"module_utils\.([a-z0-9_]+)")
 _PLUGIN_IMPORT = re.compile(
