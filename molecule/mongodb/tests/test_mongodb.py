@@ -235,9 +235,22 @@ def test_fewer_than_three_members_stops_in_the_input_check(lab, members):
     before = lab.fingerprint(members, MANAGED)
     run = lab.playbook("mongodb", "--extra-vars", json.dumps({"mongodb_members": ["mgo-1", "mgo-2"]}))
     text = run.refusal(PREFLIGHT_TASK, ["mgo-1"])["mgo-1"]
-    expected = 'mongodb_members (default: the hosts of group mongodb): a replica set M/S/S needs an odd number of members, 3 to 7 (one on an All-in-One, group aio); got 2: ["mgo-1", "mgo-2"]'
+    expected = ('mongodb_members (default: the hosts of group mongodb): a replica set M/S/S needs an odd number of members, '
+                '3 to 7 (one on an All-in-One, group aio); got 2: ["mgo-1", "mgo-2"]')
     assert expected in text, text
     assert lab.fingerprint(members, MANAGED) == before
+
+
+def test_one_member_passes_the_input_check_on_an_all_in_one_only(lab, members, tmp_path):
+    """A small Standalone Edge's All-in-One (group aio) is a one-member set: its HA is the virtualisation's."""
+    one = json.dumps({"mongodb_members": ["mgo-1"]})
+    alone = lab.playbook("check_inputs", "--limit", "mgo-1", "--extra-vars", one)
+    assert "a replica set M/S/S needs an odd number of members" in json.dumps(alone.failures()), alone
+    # The same host in group aio (a second inventory, as the small Standalone template makes it).
+    extra = tmp_path / "aio.yml"
+    extra.write_text(yaml.safe_dump({"all": {"children": {"aio": {"hosts": {"mgo-1": {}}}}}}))
+    aio = lab.playbook("check_inputs", "-i", str(extra), "--limit", "mgo-1", "--extra-vars", one)
+    assert aio.returncode == 0 and aio.changed() == 0, aio
 
 
 def test_signing_key_with_another_fingerprint_is_not_trusted(lab, members):
