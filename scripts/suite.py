@@ -139,13 +139,15 @@ _TEST_PLAYBOOK = re.compile(r"playbook\(\s*[\"']([a-z0-9_]+)[\"']")
 # A scenario that converges a playbook not named after it (molecule.yml).
 _LAB_PLAYBOOK = re.compile(r"RAINBOW_EDGE_LAB_PLAYBOOK:\s*[\"']?([a-z0-9_]+)")
 _ROLE_PATH = re.compile(r"roles/([a-z0-9_]+)/")
-# A lab playbook's copied file or tree, relative to the playbook (`src:`, or a
-# variable named *_src handed to an imported playbook's copy), such as
-# another scenario's fixture. A *_src is read relative to the playbook that
-# sets it, Ansible reads it relative to the imported one: both agree when
-# the two are in one directory or the path goes through the scenarios'
-# directory (../<scenario>/...), as every *_src here does.
-_COPY_SRC = re.compile(r"\b(?:[a-z_]+_)?src:\s*[\"']?([^\s\"'{},]+)")
+# A lab tree handed to an imported playbook's copy in a variable named *_src
+# (another scenario's fixture), relative to the playbook that sets it, as
+# Ansible reads it from the imported playbook when both are in one directory
+# or the path goes through the scenarios' directory (../<scenario>/...).
+# A plain `src:` is not followed: the voice scenario's copy of
+# molecule/api/build_vendor_repo.sh, and the one molecule/api/vendor_repo.yml
+# makes for the aio scenario, are not their inputs (to follow at the next
+# renewal of every scenario).
+_COPY_SRC = re.compile(r"\b[a-z_]+_src:\s*[\"']?([^\s\"'{},]+)")
 _MODULE_UTIL = re.compile(r"module_utils\.([a-z0-9_]+)")
 _PLUGIN_IMPORT = re.compile(
     r"ansible_collections\.rainbow\.edge\.plugins\.(filter|test|modules|action|lookup|callback|inventory)\.([a-z0-9_]+)")

@@ -218,7 +218,7 @@ def input_errors(host: str, group_names: Sequence[str], memtotal_mb: int, inputs
     aio_memory_shares); ``tier_inputs`` each carried role's (and common's)
     converted inputs, as its argument spec reads them on this host.
     """
-    tiers = [tier for tier in inputs.get("aio_tiers") or []]
+    tiers = list(inputs.get("aio_tiers") or [])
     shares = dict(inputs.get("aio_memory_shares") or {})
     carried = {role: values for role, values in tier_inputs.items() if role == "common" or role in tiers}
     return (composition_errors(host, group_names, tiers) + port_errors(carried)
