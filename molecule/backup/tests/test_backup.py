@@ -27,7 +27,7 @@ JOB = "/usr/local/sbin/rainbow-edge-backup"
 MAINTENANCE = "/usr/local/lib/rainbow-edge-backup/maintenance.py --config /etc/rainbow-edge-backup/maintenance.json"
 CLIENT_TEXTFILE = "/var/lib/prometheus/node-exporter/rainbow_edge_backup_files.prom"
 STORE_TEXTFILE = "/var/lib/prometheus/node-exporter/rainbow_edge_backup_repositories.prom"
-REFUSAL = "Refuse the run with every problem of the backup roles"
+REFUSAL = "Refuse the run with every problem kept by the input checks"
 # A file's path, mode, owner, group, size and content hash, for every entry under a directory.
 FINGERPRINT = (
     "cd {root} && find . -printf '%p %y %m %u %g %s %l\\n' | LC_ALL=C sort"

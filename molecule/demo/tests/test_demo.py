@@ -5,7 +5,9 @@
 Each test is what a user of the demo would try first: the database pair
 replicates, files written through one Swift proxy are read through another,
 hosts behind the GateKeepers install packages through the mirror at the LAN
-VIP, and from the WAN nothing answers but WireGuard. The WAN probes run from
+VIP, from the WAN nothing answers but WireGuard, every host's logs are filed
+on the logs host, Prometheus scrapes every host with no alert firing, and a
+host's backup restores. The WAN probes run from
 this machine, which sits on the demo's WAN bridge (its gateway address) the
 way the Internet sits in front of a GateKeeper.
 """
@@ -34,6 +36,12 @@ PROXIES = {"demo-store1": "10.20.0.31", "demo-store2": "10.20.0.32", "demo-store
 APP_HOST = "demo-db1"
 XMPP_SERVERS = {"demo-xmpp1": "10.20.0.41", "demo-xmpp2": "10.20.0.42"}
 XMPP_DOMAIN = "demo.rainbow-edge.test"
+LOGS, METRICS, BACKUP = "demo-logs1", "demo-metrics1", "demo-backup1"
+# Where the logs host files each host's logs (the logs role's README).
+LOGS_HOSTS_DIR = "/srv/logs/data/hosts"
+PROMETHEUS = "https://10.20.0.52:9090"
+# The backup clients' job, as their timer runs it.
+BACKUP_JOB = "/usr/local/sbin/rainbow-edge-backup"
 
 # Swift's own protocol, spoken with the standard library on an Edge host:
 # tempauth, then PUT through one proxy and GET through another.
@@ -136,6 +144,8 @@ def test_the_lan_reaches_the_gatekeepers_services_at_the_vip():
 
 # Extra vars given the ordinary way (-e name=value) are strings to Ansible.
 EDGE_HOSTS = (*GATEKEEPERS, PRIMARY, REPLICA, *PROXIES)
+# Every host of the Edge, each shipping its logs, scraped and (but the backup host) backed up.
+ALL_HOSTS = (*EDGE_HOSTS, *XMPP_SERVERS, LOGS, METRICS, BACKUP)
 # The hosts whose roles serve TLS from the Edge's CA (their input checks read edge_tls_*).
 TLS_HOSTS = (*GATEKEEPERS, PRIMARY, REPLICA)
 MANAGED_FILES = ["/etc/ssh/sshd_config", "/etc/nftables.conf"]
@@ -240,3 +250,85 @@ def test_the_health_report_puts_a_stopped_replica_first(lab, tmp_path):
                     timeout=60), "the replica did not replicate again after its restart"
     run, health = _health(lab, tmp_path)
     assert run.returncode == 0 and health["status"] == "green", health
+
+
+@pytest.mark.parametrize("host", ALL_HOSTS)
+def test_a_line_logged_on_each_host_is_filed_on_the_logs_host(lab, host):
+    token = f"demo-token-{uuid.uuid4().hex}"
+    lab.host(host).check_output(f"logger -t demo-token {token}")
+    filed = f"{LOGS_HOSTS_DIR}/{host}/messages.log"
+    assert wait_for(lambda: token in lab.host(LOGS).run(f"cat {filed}").stdout, timeout=20, interval=0.5), \
+        f"{token} from {host} not in {filed} on {LOGS}"
+
+
+def test_the_xmpp_servers_log_files_installed_after_the_shipping_are_shipped(lab):
+    """site.yml configures log shipping before the XMPP servers exist: their log files appear later, and ship."""
+    for server in XMPP_SERVERS:
+        filed = f"{LOGS_HOSTS_DIR}/{server}/messages.log"
+        assert wait_for(lambda: f" {server} xmpp-ejabberd " in lab.host(LOGS).run(f"cat {filed}").stdout,
+                        timeout=30, interval=1), f"no line of ejabberd's log file from {server} in {filed}"
+
+
+def _prometheus(lab, path: str) -> dict:
+    """GET a path of the Edge's Prometheus, on its host, as the global side does: TLS verified, basic auth."""
+    client = (
+        "import base64, json, ssl, sys, urllib.request\n"
+        "ctx = ssl.create_default_context(cafile='/etc/prometheus/tls/ca.crt')\n"
+        "secret = open('/etc/prometheus/federation.password').read().strip()\n"
+        "auth = base64.b64encode(('federation:' + secret).encode()).decode()\n"
+        "req = urllib.request.Request(sys.argv[1], headers={'Authorization': 'Basic ' + auth})\n"
+        "print(urllib.request.urlopen(req, context=ctx, timeout=30).read().decode())\n"
+    )
+    encoded = base64.b64encode(client.encode()).decode()
+    url = PROMETHEUS + path
+    return json.loads(lab.host(METRICS).check_output(f"echo {encoded} | base64 -d | python3 - '{url}'"))
+
+
+def test_prometheus_scrapes_every_host_and_no_alert_fires(lab):
+    def node_targets():
+        targets = _prometheus(lab, "/api/v1/targets?state=active")["data"]["activeTargets"]
+        found = {t["labels"].get("host"): t["health"] for t in targets if t["labels"]["job"] == "node"}
+        return found if found == {host: "up" for host in ALL_HOSTS} else None
+    assert wait_for(node_targets, timeout=90, interval=5), _prometheus(lab, "/api/v1/targets?state=active")
+    down = [(t["labels"]["job"], t["labels"].get("host"), t["lastError"])
+            for t in _prometheus(lab, "/api/v1/targets?state=active")["data"]["activeTargets"] if t["health"] != "up"]
+    assert down == [], down
+
+    def firing():
+        return [(a["labels"]["alertname"], a["labels"].get("host"), a["annotations"].get("summary"))
+                for a in _prometheus(lab, "/api/v1/alerts")["data"]["alerts"] if a["state"] == "firing"]
+    # An alert of an earlier test's outage (the stopped replica) resolves within a few evaluations.
+    assert wait_for(lambda: firing() == [], timeout=180, interval=10), firing()
+
+
+def test_a_backup_of_the_replica_is_taken_and_its_files_restored(lab):
+    """The replica's files, and MariaDB's dump (taken on the replica, never on the primary), restore."""
+    db = lab.host(REPLICA)
+    marker = f"demo-restore-{uuid.uuid4().hex}"
+    db.check_output(f"echo {marker} > /etc/demo-restore-drill")
+    result = db.run("systemctl start rainbow-edge-backup.service")
+    assert result.rc == 0, db.run("journalctl -u rainbow-edge-backup.service -n 30 --no-pager").stdout
+    archives = db.check_output(f"{BACKUP_JOB} borg list --short").split()
+    assert any(name.startswith("mariadb.") for name in archives), archives
+    newest_files = sorted(name for name in archives if name.startswith("files."))[-1]
+    run = lab.playbook("backup_restore_files", "-e", f"backup_restore_host={REPLICA}")
+    assert run.returncode == 0, run
+    restored = f"/var/lib/rainbow-edge-backup-client/restore/{newest_files}/etc/demo-restore-drill"
+    assert db.check_output(f"cat {restored}") == marker
+
+
+def test_wrong_inputs_of_the_logs_metrics_and_backup_tiers_stop_the_whole_edge_run(lab):
+    """Through site.yml --check: every host's log shipping and each operations tier's own, listed at once."""
+    before = lab.fingerprint(ALL_HOSTS, MANAGED_FILES)
+    run = lab.playbook("site", "--check", *_extra_vars({
+        "log_shipping_retry_seconds": "soon", "logs_retention_days": "forever",
+        "metrics_scrape_interval_seconds": "often", "backup_keep_daily": "many"}))
+    texts = run.refusal("Refuse the run with every problem kept by the input checks", ALL_HOSTS)
+    expected = {"log_shipping_retry_seconds: expected a whole number; got \"soon\"": ALL_HOSTS,
+                "logs_retention_days: expected a whole number; got \"forever\"": (LOGS,),
+                "metrics_scrape_interval_seconds: expected a whole number; got \"often\"": (METRICS,),
+                "backup_keep_daily: expected a whole number; got \"many\"": (BACKUP,)}
+    for message, hosts in expected.items():
+        for host in ALL_HOSTS:
+            assert (message in texts[host]) == (host in hosts), (host, message, texts[host])
+    assert lab.fingerprint(ALL_HOSTS, MANAGED_FILES) == before

@@ -24,7 +24,7 @@ STORE, APP, OUTSIDE = "log-store", "log-app", "log-outside"
 EDGE_HOSTS = (STORE, APP)
 HOSTS_DIR = "/srv/logs/data/hosts"
 DEVICE = "/dev/vdb"
-REFUSAL = "Refuse the run with every problem of the logs roles"
+REFUSAL = "Refuse the run with every problem kept by the input checks"
 # Queued during an outage, the sender's rsyslog restarted half-way.
 OUTAGE_MESSAGES = 1000
 

@@ -38,6 +38,9 @@ SCENARIOS = sorted(name for name in suite.load_scenarios(ROOT) if suite.VARIANT 
 # scenario reads those of its groups only.
 CHECKED = {"shared", "common", "gatekeeper", "encrypted_volume", "xmpp", "api", "turn", "conference", "mail", "mariadb",
            "mongodb", "swift"}
+# The roles of playbooks/check_operations_inputs.yml's loop, which logs.yml
+# and backup.yml run first: every one, whichever hosts the scenario has.
+OPERATIONS = {"logs", "log_shipping", "metrics", "backup", "backup_client"}
 ROLES_READ = {
     "common": {"shared", "common"},
     # Its tests run playbooks/check_inputs.yml: the roles of its groups (gatekeeper, mariadb).
@@ -49,19 +52,19 @@ ROLES_READ = {
     "mongodb_full": {"shared", "common", "mongodb", "encrypted_volume"},
     "swift": {"shared", "common", "swift"},
     # site.yml names every role: the voice tiers' too (voice.yml, icn.yml), whose groups the demo leaves empty.
-    "demo": CHECKED | {"preflight", "aio", "private_lb", "public_lb", "icn", "voice_proxy", "voice_vendor", "voice_web",
-                       "voice_pbx_gateway", "cloud_pbx_gateway", "voice_pbx_orchestrator"},
+    "demo": CHECKED | OPERATIONS | {"preflight", "aio", "private_lb", "public_lb", "icn", "voice_proxy", "voice_vendor",
+                                    "voice_web", "voice_pbx_gateway", "cloud_pbx_gateway", "voice_pbx_orchestrator"},
     # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations;
     # the metrics role keeps its data on the encrypted volume; prepare converges a MariaDB pair (its replication
     # alert) and the mail relay the alert e-mails go through.
     "metrics": {"shared", "common", "metrics", "encrypted_volume", "mail", "mariadb"},
-    # playbooks/logs.yml too, then the receiver and every host's shipping.
-    "logs": {"shared", "common", "logs", "log_shipping", "encrypted_volume"},
-    "logs_full": {"shared", "common", "logs", "log_shipping", "encrypted_volume"},
-    # playbooks/backup.yml too, then the backup host and its clients.
-    "backup": {"shared", "common", "backup", "backup_client", "encrypted_volume"},
-    "backup_mariadb": {"shared", "common", "backup", "backup_client", "encrypted_volume", "mariadb"},
-    "backup_swift": {"shared", "common", "backup", "backup_client", "encrypted_volume", "swift"},
+    # playbooks/logs.yml too, then the logs, metrics and backup tiers' checks, the receiver and every host's shipping.
+    "logs": {"shared", "common", "encrypted_volume"} | OPERATIONS,
+    "logs_full": {"shared", "common", "encrypted_volume"} | OPERATIONS,
+    # playbooks/backup.yml likewise, then the backup host and its clients.
+    "backup": {"shared", "common", "encrypted_volume"} | OPERATIONS,
+    "backup_mariadb": {"shared", "common", "encrypted_volume", "mariadb"} | OPERATIONS,
+    "backup_swift": {"shared", "common", "encrypted_volume", "swift"} | OPERATIONS,
     # playbooks/xmpp.yml too, then the MariaDB servers (its database) and the XMPP servers.
     "xmpp": {"shared", "common", "xmpp", "mariadb"},
     # Its prepare converges playbooks/xmpp.yml; then playbooks/private_lb.yml.
@@ -92,6 +95,8 @@ ROLES_READ = {
 EVERY_FILE_READERS = {"ee"}
 # Playbooks beyond playbooks/common.yml and playbooks/<scenario>.yml: what a
 # scenario's converge imports or its tests run.
+# playbooks/check_operations_inputs.yml, which logs.yml and backup.yml import (it imports check_inputs.yml).
+OPERATIONS_CHECK = {"check_operations_inputs", "tasks/check_operations_role_inputs", "tasks/refuse_checked_hosts"}
 PLAYBOOKS_READ = {
     "preflight": {"check_inputs", "tasks/check_role_inputs"},
     "mariadb": {"mariadb_failover", "mariadb_switchover"},
@@ -102,18 +107,19 @@ PLAYBOOKS_READ = {
     "demo": {"connected", "site", "aio", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
              "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail",
              "health", "check_voice_inputs", "tasks/refuse_checked_hosts", "icn", "voice", "voice_db", "voice_proxy",
-             "voice_web", "voice_pbx"},
+             "voice_web", "voice_pbx", "logs", "metrics", "backup", "check_operations_inputs",
+             "tasks/check_operations_role_inputs", "backup_restore_files"},
     "metrics": {"check_inputs", "tasks/check_role_inputs", "health", "mail", "mariadb"},
-    "logs": {"check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
+    "logs": {"check_inputs", "tasks/check_role_inputs"} | OPERATIONS_CHECK,
     # It converges playbooks/logs.yml (molecule.yml).
-    "logs_full": {"logs", "check_inputs", "tasks/check_role_inputs", "tasks/check_logs_role_inputs"},
-    "backup": {"check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "backup_restore_files"},
+    "logs_full": {"logs", "check_inputs", "tasks/check_role_inputs"} | OPERATIONS_CHECK,
+    "backup": {"check_inputs", "tasks/check_role_inputs", "backup_restore_files"} | OPERATIONS_CHECK,
     # It converges playbooks/backup.yml (molecule.yml), after a prepare that converges the MariaDB pair.
-    "backup_mariadb": {"backup", "check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "mariadb",
-                       "backup_restore_mariadb"},
+    "backup_mariadb": {"backup", "check_inputs", "tasks/check_role_inputs", "mariadb",
+                       "backup_restore_mariadb"} | OPERATIONS_CHECK,
     # Likewise, after a prepare that converges Swift.
-    "backup_swift": {"backup", "check_inputs", "tasks/check_role_inputs", "tasks/check_backup_role_inputs", "swift",
-                     "backup_restore_swift"},
+    "backup_swift": {"backup", "check_inputs", "tasks/check_role_inputs", "swift",
+                     "backup_restore_swift"} | OPERATIONS_CHECK,
     "xmpp": {"check_inputs", "tasks/check_role_inputs", "mariadb"},
     "private_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
     "public_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
@@ -139,6 +145,8 @@ TURN_READERS = {s for s, roles in ROLES_READ.items() if "turn" in roles}
 MAIL_READERS = {s for s, roles in ROLES_READ.items() if "mail" in roles}
 CONFERENCE_READERS = {s for s, roles in ROLES_READ.items() if "conference" in roles}
 LOGS_READERS = {s for s, roles in ROLES_READ.items() if "logs" in roles}
+METRICS_READERS = {s for s, roles in ROLES_READ.items() if "metrics" in roles}
+BACKUP_READERS = {s for s, roles in ROLES_READ.items() if "backup" in roles}
 LB_READERS = {s for s, roles in ROLES_READ.items() if roles & {"private_lb", "public_lb"}}
 ICN_READERS = {s for s, roles in ROLES_READ.items() if "icn" in roles}
 VOICE_PROXY_READERS = {s for s, roles in ROLES_READ.items() if "voice_proxy" in roles}
@@ -214,7 +222,7 @@ PLUGINS_READ = {
     "plugins/filter/contributions.yml": set(SCENARIOS),
     "plugins/filter/provides_errors.yml": set(SCENARIOS),
     # The metrics tier's decisions and its federation account's hash.
-    **{path: {"metrics"} for path in (
+    **{path: METRICS_READERS - EVERY_FILE_READERS for path in (
         "plugins/module_utils/metrics_config.py", "plugins/filter/metrics_config.py", "plugins/modules/bcrypt_hash.py",
         "plugins/filter/metrics_input_errors.yml", "plugins/filter/metrics_scrape_configs.yml",
         "plugins/filter/metrics_retention_size.yml", "plugins/filter/metrics_alertmanager_config.yml",
@@ -293,11 +301,14 @@ PLUGINS_READ = {
         "plugins/filter/logs_elastic_input_errors.yml", "plugins/filter/logs_elastic_heaps.yml",
         "plugins/filter/logs_elastic_objects.yml", "plugins/modules/elasticsearch_objects.py")},
     # The backup tier's decisions; the MariaDB restore's plan only in the scenario that restores MariaDB.
-    **{path: {"backup", "backup_mariadb", "backup_swift"} for path in (
+    **{path: BACKUP_READERS - EVERY_FILE_READERS for path in (
         "plugins/module_utils/backup_config.py", "plugins/filter/backup_config.py",
         "plugins/filter/backup_input_errors.yml", "plugins/filter/backup_client_input_errors.yml",
         "plugins/filter/backup_repositories.yml", "plugins/filter/backup_mongodb_members.yml")},
     "plugins/filter/backup_mariadb_restore_plan.yml": {"backup_mariadb"},
+    # Which host gets which role of the logs, metrics and backup tiers (check_operations_inputs.yml).
+    **{path: {s for s, played in PLAYBOOKS_READ.items() if "check_operations_inputs" in played} for path in (
+        "plugins/filter/operations_roles.py", "plugins/filter/operations_roles.yml")},
     # The health report (playbooks/health.yml), which the demo's and the metrics tier's tests run.
     **{path: {"demo", "metrics"} for path in (
         "plugins/modules/edge_health_probe.py", "plugins/module_utils/edge_health.py", "plugins/filter/edge_health.py",
@@ -415,16 +426,16 @@ def test_a_new_import_in_a_role_is_followed(tree):
 
 
 def test_a_role_named_by_a_loop_variable_reaches_the_roles_of_its_literal_list_only(tree):
-    """check_inputs.yml's loop names its roles: the demo reads those, not a role outside it (metrics)."""
+    """check_inputs.yml's loop names its roles: the preflight's tests, which run it, read those, not a role outside it."""
     files, texts, _digests, _keys, _inputs = tree
-    assert "roles/metrics/tasks/main.yml" not in suite.scenario_inputs("demo", ROOT, files, dict(texts))
+    assert "roles/metrics/tasks/main.yml" not in suite.scenario_inputs("preflight", ROOT, files, dict(texts))
     # A loop that sets the same variable from an expression could name any role.
     path = "playbooks/check_inputs.yml"
     texts = dict(texts)
     texts[path] = (ROOT / path).read_text() + (
         "\n- hosts: all\n  tasks:\n    - ansible.builtin.include_tasks: tasks/check_role_inputs.yml\n"
         "      loop: \"{{ edge_roles }}\"\n      loop_control:\n        loop_var: edge_checked_role\n")
-    assert "roles/metrics/tasks/main.yml" in suite.scenario_inputs("demo", ROOT, files, texts)
+    assert "roles/metrics/tasks/main.yml" in suite.scenario_inputs("preflight", ROOT, files, texts)
 
 
 def test_a_role_the_loop_applies_to_its_own_group_only_is_read_by_scenarios_with_such_hosts(tree):
