@@ -108,7 +108,7 @@ NOT_INPUTS = (
 # Areas whose files are inputs only when the derivation reaches them.
 DERIVED_AREAS = ("molecule/", "playbooks/", "roles/", "plugins/")
 # Scripts that run one scenario themselves (or build what it tests).
-SCENARIO_SCRIPTS = {"demo": ("scripts/demo",), "ee": ("scripts/build-ee", "scripts/ee_collections.py")}
+SCENARIO_SCRIPTS = {"connected": ("scripts/demo",), "ee": ("scripts/build-ee", "scripts/ee_collections.py")}
 
 STAGES = ("destroy", "syntax", "create", "prepare", "converge", "idempotence", "check", "verify")
 METADATA_KEYS = {"order": int, "minutes": int, "requires_env": str, "why": str, "debian12": str, "inputs": str}

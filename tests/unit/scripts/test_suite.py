@@ -30,7 +30,7 @@ _spec.loader.exec_module(suite)
 # The scenarios themselves; their release variants (mariadb@debian12) read the same files.
 SCENARIOS = sorted(name for name in suite.load_scenarios(ROOT) if suite.VARIANT not in name)
 # The roles each scenario's playbooks reach, as a reader of molecule/ and
-# playbooks/ would list them (the demo converges site.yml: every role).
+# playbooks/ would list them (the connected scenario, which is the demo, converges site.yml: every role).
 # Every scenario reads the internal role `shared` through the roles that include it.
 # The roles of playbooks/check_inputs.yml's loop, which every playbook of a
 # tier that reads other tiers' declarations (or its tests) runs first: each
@@ -51,9 +51,9 @@ ROLES_READ = {
     "mongodb": {"shared", "common", "mongodb", "encrypted_volume"},
     "mongodb_full": {"shared", "common", "mongodb", "encrypted_volume"},
     "swift": {"shared", "common", "swift"},
-    # site.yml names every role: the voice tiers' too (voice.yml, icn.yml), whose groups the demo leaves empty.
-    "demo": CHECKED | OPERATIONS | {"preflight", "aio", "private_lb", "public_lb", "icn", "voice_proxy", "voice_vendor",
-                                    "voice_web", "voice_pbx_gateway", "cloud_pbx_gateway", "voice_pbx_orchestrator"},
+    # site.yml names every role: the voice tiers' too (voice.yml, icn.yml), whose groups the connected scenario leaves empty.
+    "connected": CHECKED | OPERATIONS | {"preflight", "aio", "private_lb", "public_lb", "icn", "voice_proxy", "voice_vendor",
+                                         "voice_web", "voice_pbx_gateway", "cloud_pbx_gateway", "voice_pbx_orchestrator"},
     # playbooks/metrics.yml checks every tier's inputs first (check_inputs.yml), for their declarations;
     # the metrics role keeps its data on the encrypted volume; prepare converges a MariaDB pair (its replication
     # alert) and the mail relay the alert e-mails go through.
@@ -104,11 +104,11 @@ PLAYBOOKS_READ = {
     # Its tests run every role's input check (one member accepted on an All-in-One).
     "mongodb": {"check_inputs", "tasks/check_role_inputs"},
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
-    "demo": {"connected", "site", "aio", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
-             "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail",
-             "health", "check_voice_inputs", "tasks/refuse_checked_hosts", "icn", "voice", "voice_db", "voice_proxy",
-             "voice_web", "voice_pbx", "logs", "metrics", "backup", "check_operations_inputs",
-             "tasks/check_operations_role_inputs", "backup_restore_files"},
+    "connected": {"connected", "site", "aio", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
+                  "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail",
+                  "health", "check_voice_inputs", "tasks/refuse_checked_hosts", "icn", "voice", "voice_db", "voice_proxy",
+                  "voice_web", "voice_pbx", "logs", "metrics", "backup", "check_operations_inputs",
+                  "tasks/check_operations_role_inputs", "backup_restore_files"},
     "metrics": {"check_inputs", "tasks/check_role_inputs", "health", "mail", "mariadb"},
     "logs": {"check_inputs", "tasks/check_role_inputs"} | OPERATIONS_CHECK,
     # It converges playbooks/logs.yml (molecule.yml).
@@ -134,7 +134,7 @@ PLAYBOOKS_READ = {
 }
 # Plugins: the modules and module_utils of the sizing preflight, Swift's
 # ring module, and the network tests every role's input checks use.
-PREFLIGHT_PLUGINS = {"preflight", "demo"}
+PREFLIGHT_PLUGINS = {"preflight", "connected"}
 MARIADB_READERS = {s for s, roles in ROLES_READ.items() if "mariadb" in roles}
 VOLUME_READERS = {s for s, roles in ROLES_READ.items() if "encrypted_volume" in roles}
 SWIFT_READERS = {s for s, roles in ROLES_READ.items() if "swift" in roles}
@@ -309,14 +309,14 @@ PLUGINS_READ = {
     # Which host gets which role of the logs, metrics and backup tiers (check_operations_inputs.yml).
     **{path: {s for s, played in PLAYBOOKS_READ.items() if "check_operations_inputs" in played} for path in (
         "plugins/filter/operations_roles.py", "plugins/filter/operations_roles.yml")},
-    # The health report (playbooks/health.yml), which the demo's and the metrics tier's tests run.
-    **{path: {"demo", "metrics"} for path in (
+    # The health report (playbooks/health.yml), which the connected scenario's and the metrics tier's tests run.
+    **{path: {"connected", "metrics"} for path in (
         "plugins/modules/edge_health_probe.py", "plugins/module_utils/edge_health.py", "plugins/filter/edge_health.py",
         "plugins/filter/edge_health_report.yml", "plugins/filter/edge_health_html.yml",
         "plugins/filter/edge_health_summary.yml")},
     # The All-in-One's decisions; the inventory check of the preflight reads its tiers.
-    "plugins/module_utils/aio_config.py": {"aio", "demo"} | PREFLIGHT_PLUGINS,
-    **{path: {"aio", "demo"} for path in (
+    "plugins/module_utils/aio_config.py": {"aio", "connected"} | PREFLIGHT_PLUGINS,
+    **{path: {"aio", "connected"} for path in (
         "plugins/filter/aio_config.py", "plugins/filter/aio_input_errors.yml", "plugins/filter/aio_memory_limits.yml",
         "plugins/filter/aio_left_out.yml")},
     # Container detection, read by common's vars (every scenario) and gatekeeper's.
@@ -367,7 +367,7 @@ def derived_readers(path: str) -> set[str]:
     if path.startswith("plugins/module_utils/edge_"):
         return PREFLIGHT_PLUGINS
     if path in ("scripts/demo",):
-        return {"demo"}
+        return {"connected"}
     if path in ("scripts/build-ee", "scripts/ee_collections.py"):
         return set()  # the ee scenario's, which reads every file
     return set(SCENARIOS)  # anything else: conservatively read by all

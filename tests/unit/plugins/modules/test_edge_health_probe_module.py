@@ -3,7 +3,7 @@
 """rainbow.edge.edge_health_probe on this machine: certificates and textfiles from a test directory.
 
 The tiers' readings against live servers are the demo scenario's
-(molecule/demo/tests/test_demo.py, the health report tests).
+(molecule/connected/tests/test_connected.py, the health report tests).
 """
 
 import json

@@ -1,15 +1,18 @@
 # Copyright: rainbow.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The demo Edge that scripts/demo leaves running, used by real clients.
+"""The Connected Edge that scripts/demo leaves running, used by real clients.
 
-Each test is what a user of the demo would try first: the database pair
-replicates, files written through one Swift proxy are read through another,
-hosts behind the GateKeepers install packages through the mirror at the LAN
-VIP, from the WAN nothing answers but WireGuard, every host's logs are filed
-on the logs host, Prometheus scrapes every host with no alert firing, and a
-host's backup restores. The WAN probes run from
-this machine, which sits on the demo's WAN bridge (its gateway address) the
-way the Internet sits in front of a GateKeeper.
+Each test is what a user of a Connected Edge would try first: the global
+side's application server reaches MariaDB, Swift and XMPP through the
+GateKeepers' tunnel and no other way, a stranger on the WAN reaches none of
+them, the database pair replicates, files written through one Swift proxy
+are read through another, hosts behind the GateKeepers install packages
+through the mirror at the LAN VIP, from the WAN nothing answers but
+WireGuard, every host's logs are filed on the logs host, Prometheus scrapes
+every host with no alert firing, and a host's backup restores. The scans of
+the GateKeepers' WAN addresses run from this machine, which sits on the
+Edge's WAN bridge (its gateway address) the way the Internet sits in front
+of a GateKeeper.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import base64
 import ctypes
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import uuid
@@ -25,19 +29,29 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import secret, wait_for
+from conftest import (copy_between_hosts, install_text, install_xmpp_client, run_xmpp_client, secret, vip_holder, wait_for,
+                      xmpp_account)
 
-GATEKEEPERS = ("demo-gk1", "demo-gk2")
-WAN_IP = {"demo-gk1": "198.51.100.130", "demo-gk2": "198.51.100.131"}
+GATEKEEPERS = ("connected-gk1", "connected-gk2")
+WAN_IP = {"connected-gk1": "198.51.100.130", "connected-gk2": "198.51.100.131"}
 VIP = "10.20.0.254"
 WG_PORT = 51820
-PRIMARY, REPLICA = "demo-db1", "demo-db2"
-PROXIES = {"demo-store1": "10.20.0.31", "demo-store2": "10.20.0.32", "demo-store3": "10.20.0.33"}
+TUNNEL_IP = {"connected-gk1": "10.255.0.11", "connected-gk2": "10.255.0.12"}
+LAN = "10.20.0.0/24"
+# The global side (lab probes, molecule.yml): the global cloud's GateKeeper, an
+# application server behind it, and a stranger on the WAN.
+GLOBAL_GK, GLOBAL_APP, STRANGER = "connected-global-gk", "connected-global-app", "connected-wan"
+GLOBAL_GK_TUNNEL_IP, GLOBAL_APP_IP = "10.255.0.100", "172.30.0.20"
+# The Edge's CA, copied onto the global application server.
+GLOBAL_CA = "/etc/lab-global/edge-ca.crt"
+PRIMARY, REPLICA = "connected-db1", "connected-db2"
+PRIMARY_IP = "10.20.0.21"
+PROXIES = {"connected-store1": "10.20.0.31", "connected-store2": "10.20.0.32", "connected-store3": "10.20.0.33"}
 # The LAN host that plays the application server in these tests.
-APP_HOST = "demo-db1"
-XMPP_SERVERS = {"demo-xmpp1": "10.20.0.41", "demo-xmpp2": "10.20.0.42"}
-XMPP_DOMAIN = "demo.rainbow-edge.test"
-LOGS, METRICS, BACKUP = "demo-logs1", "demo-metrics1", "demo-backup1"
+APP_HOST = "connected-db1"
+XMPP_SERVERS = {"connected-xmpp1": "10.20.0.41", "connected-xmpp2": "10.20.0.42"}
+XMPP_DOMAIN = "connected.rainbow-edge.test"
+LOGS, METRICS, BACKUP = "connected-logs1", "connected-metrics1", "connected-backup1"
 # Where the logs host files each host's logs (the logs role's README).
 LOGS_HOSTS_DIR = "/srv/logs/data/hosts"
 PROMETHEUS = "https://10.20.0.52:9090"
@@ -99,34 +113,38 @@ def lab_clock_synchronised() -> bool:
 
 
 def expected_alerts() -> set[tuple[str, str]]:
-    """(alert, host) pairs a healthy demo Edge fires on this machine: the clock's only, and only when unsynchronised."""
+    """(alert, host) pairs a healthy Connected Edge fires on this machine: the clock's only, and only when unsynchronised."""
     return set() if lab_clock_synchronised() else {("EdgeClockOffset", host) for host in ALL_HOSTS}
 
 
 def test_a_row_written_on_the_primary_is_read_on_the_replica(lab):
     marker = uuid.uuid4().hex
-    sql(lab.host(PRIMARY), "CREATE TABLE IF NOT EXISTS rainbow.demo_check (id VARCHAR(32) PRIMARY KEY) ENGINE=InnoDB;"
-                           f"INSERT INTO rainbow.demo_check VALUES ('{marker}')")
+    sql(lab.host(PRIMARY), "CREATE TABLE IF NOT EXISTS rainbow.connected_check (id VARCHAR(32) PRIMARY KEY) ENGINE=InnoDB;"
+                           f"INSERT INTO rainbow.connected_check VALUES ('{marker}')")
     replica = lab.host(REPLICA)
-    seen = wait_for(lambda: sql(replica, f"SELECT id FROM rainbow.demo_check WHERE id = '{marker}'").strip() == marker,
+    seen = wait_for(lambda: sql(replica, f"SELECT id FROM rainbow.connected_check WHERE id = '{marker}'").strip() == marker,
                     timeout=30)
     assert seen, "the row written on the primary did not reach the replica"
     # The replica is read-only for the applications, so it cannot diverge.
     assert sql(replica, "SELECT @@read_only").strip() == "1"
 
 
-def test_an_object_put_through_one_proxy_is_read_through_another(lab):
-    host = lab.host(APP_HOST)
-    encoded = base64.b64encode(SWIFT_CLIENT.encode()).decode()
-    host.check_output(f"echo {encoded} | base64 -d > /root/demo_swift_client.py")
-    cmd = {"user": "rainbow:files", "key": secret("swift_files_key"), "container": "demo",
-           "name": f"check-{uuid.uuid4().hex}.bin", "size": 1 << 20,
-           "put_via": PROXIES["demo-store1"], "get_via": PROXIES["demo-store2"]}
+def swift_round_trip(host, put_via: str, get_via: str, size: int) -> dict:
+    """SWIFT_CLIENT run by ``host``'s python3: an object of ``size`` random bytes PUT through the proxy
+    ``put_via`` and read back through ``get_via``, as account rainbow:files; what it saw."""
+    install_text(host, SWIFT_CLIENT, "/root/lab_swift_client.py")
+    cmd = {"user": "rainbow:files", "key": secret("swift_files_key"), "container": "checks",
+           "name": f"check-{uuid.uuid4().hex}.bin", "size": size, "put_via": put_via, "get_via": get_via}
     payload = base64.b64encode(json.dumps(cmd).encode()).decode()
-    result = json.loads(host.check_output(f"python3 /root/demo_swift_client.py \"$(echo {payload} | base64 -d)\""))
+    result = json.loads(host.check_output(f"python3 /root/lab_swift_client.py \"$(echo {payload} | base64 -d)\""))
     assert result["put"] == 201 and result["get"] == 200, result
     assert result["etag"] == result["md5_sent"] == result["md5_read"], result
-    print(f"FIGURE: demo_swift_object_bytes={cmd['size']} put_via=demo-store1 get_via=demo-store2 md5_ok=1")
+    return result
+
+
+def test_an_object_put_through_one_proxy_is_read_through_another(lab):
+    swift_round_trip(lab.host(APP_HOST), PROXIES["connected-store1"], PROXIES["connected-store2"], 1 << 20)
+    print(f"FIGURE: connected_swift_object_bytes={1 << 20} put_via=connected-store1 get_via=connected-store2 md5_ok=1")
 
 
 def test_hosts_behind_the_gatekeepers_install_through_the_mirror_at_the_vip(lab):
@@ -161,6 +179,89 @@ def test_the_lan_reaches_the_gatekeepers_services_at_the_vip():
     assert tcp.get(3142) == "open" and udp.get(53) == "open", (tcp, udp)
 
 
+@pytest.fixture(scope="module")
+def global_app(lab):
+    """The global side up: the global GateKeeper's tunnel to the Edge's GateKeepers (the Edge's LAN routed to
+    the one holding the VIP, as the global cloud's routing would), and its application server with the
+    Edge's CA and the XMPP client. A rerun of the verify starts the tunnel over."""
+    gk = lab.host(GLOBAL_GK)
+    gk.run("ip link del wg0; pkill -f 'wireguard-go wg0'")
+    holder = wait_for(lambda: vip_holder(lab, VIP, GATEKEEPERS), timeout=30)
+    assert holder, "no GateKeeper holds the LAN VIP"
+    peers = []
+    for name in GATEKEEPERS:
+        key = lab.host(name).check_output("wg show wg0 public-key")
+        allowed = f"{TUNNEL_IP[name]}/32" + (f",{LAN}" if name == holder else "")
+        peers.append(f"peer {key} endpoint {WAN_IP[name]}:{WG_PORT} allowed-ips {allowed} persistent-keepalive 5")
+    gk.check_output("wireguard-go wg0")
+    gk.check_output(f"wg set wg0 private-key /etc/wireguard/global.key listen-port {WG_PORT} {' '.join(peers)}")
+    gk.check_output(f"ip addr add {GLOBAL_GK_TUNNEL_IP}/24 dev wg0 && ip link set wg0 up && ip route replace {LAN} dev wg0")
+    app = lab.host(GLOBAL_APP)
+    install_xmpp_client(app)
+    copy_between_hosts(lab, PRIMARY, "/etc/mysql/ssl/ca.pem", app, GLOBAL_CA)
+    return app
+
+
+def global_sql(app, statement: str, timeout: int = 10):
+    """``statement`` through the mariadb client on the global application server, as its account, over TLS
+    verified against the Edge's CA; its password in the environment, never on the command line."""
+    password = shlex.quote(secret("mariadb_global_app_password"))
+    return app.run(f"MYSQL_PWD={password} mariadb -h {PRIMARY_IP} -u global_app --connect-timeout={timeout} "
+                   f"--ssl-ca={GLOBAL_CA} --ssl-verify-server-cert --batch --skip-column-names -e {shlex.quote(statement)}")
+
+
+def _tunnel_bytes(lab) -> int:
+    """Bytes the global GateKeeper received through its tunnel, from every peer."""
+    transfer = lab.host(GLOBAL_GK).check_output("wg show wg0 transfer")
+    return sum(int(line.split()[1]) for line in transfer.splitlines() if line.strip())
+
+
+def test_the_global_side_reaches_mariadb_swift_and_xmpp_through_the_tunnel_under_its_own_address(lab, global_app):
+    before = _tunnel_bytes(lab)
+    # MariaDB over TLS: the session is the global server's own address (routed, not masqueraded), so
+    # the Edge's accounts and firewalls can tell the global side from the LAN.
+    session = global_sql(global_app, "SELECT USER(), @@read_only")
+    assert session.rc == 0, session.stderr
+    user, read_only = session.stdout.strip().split("\t")
+    assert user == f"global_app@{GLOBAL_APP_IP}" and read_only == "0", session.stdout
+    # Swift: an object PUT through one proxy, read back through another.
+    swift_round_trip(global_app, PROXIES["connected-store1"], PROXIES["connected-store3"], 256 << 10)
+    # XMPP: two users of the Edge's domain log in on the two servers and exchange a message.
+    alice, bob = f"alice{uuid.uuid4().hex[:8]}", f"bob{uuid.uuid4().hex[:8]}"
+    first, second = XMPP_SERVERS
+    env = {"SENDER_PASSWORD": xmpp_account(lab, first, alice, XMPP_DOMAIN),
+           "RECEIVER_PASSWORD": xmpp_account(lab, second, bob, XMPP_DOMAIN)}
+    body = f"global-{uuid.uuid4().hex}"
+    sent = run_xmpp_client(global_app, f"converse {GLOBAL_CA} {alice}@{XMPP_DOMAIN} {XMPP_SERVERS[first]}:5222:starttls "
+                                       f"{bob}@{XMPP_DOMAIN} {XMPP_SERVERS[second]}:5222:starttls {body}", env)
+    assert sent.rc == 0, sent.stdout + sent.stderr
+    # All of it came through the global GateKeeper's tunnel.
+    received = _tunnel_bytes(lab) - before
+    assert received > 256 << 10, received
+    print(f"FIGURE: connected_global_side_tunnel_bytes_received={received} (MariaDB, Swift 256 KiB, XMPP)")
+
+
+def test_with_the_tunnel_down_the_global_side_reaches_nothing(lab, global_app):
+    gk = lab.host(GLOBAL_GK)
+    gk.check_output("ip link set wg0 down")
+    try:
+        assert global_sql(global_app, "SELECT 1", timeout=5).rc != 0
+        for address, port in ((PROXIES["connected-store1"], 8080), (XMPP_SERVERS["connected-xmpp1"], 5222)):
+            assert global_app.run(f"timeout 5 bash -c 'exec 3<>/dev/tcp/{address}/{port}'").rc != 0, (address, port)
+    finally:
+        gk.check_output(f"ip link set wg0 up && ip route replace {LAN} dev wg0")
+    assert wait_for(lambda: global_sql(global_app, "SELECT 1").rc == 0, timeout=30)
+
+
+def test_a_stranger_on_the_wan_reaches_no_data_tier_even_routed_through_a_gatekeeper(lab):
+    # The stranger sends the Edge's LAN to connected-gk1's WAN address (molecule.yml): the GateKeeper
+    # forwards nothing from the WAN, and the data tiers admit only the LAN and the global side.
+    targets = {PRIMARY_IP: "3306", PROXIES["connected-store1"]: "8080", XMPP_SERVERS["connected-xmpp1"]: "5222,5223,5443"}
+    for address, ports in targets.items():
+        states = lab.scan(STRANGER, address, ports)
+        assert set(states.values()) == {"filtered"}, (address, states)
+
+
 # Extra vars given the ordinary way (-e name=value) are strings to Ansible.
 EDGE_HOSTS = (*GATEKEEPERS, PRIMARY, REPLICA, *PROXIES)
 # Every host of the Edge, each shipping its logs, scraped and (but the backup host) backed up.
@@ -177,7 +278,7 @@ def test_a_message_through_the_xmpp_cluster_is_kept_in_the_replicated_mariadb(la
     sender, receiver = f"ann{uuid.uuid4().hex[:8]}", f"ben{uuid.uuid4().hex[:8]}"
     for user in (sender, receiver):
         first.check_output(f"ejabberdctl register {user} {XMPP_DOMAIN} {uuid.uuid4().hex}")
-    body = f"demo-{uuid.uuid4().hex}"
+    body = f"cluster-{uuid.uuid4().hex}"
     # Sent on the other server to a user who is offline: kept for him in MariaDB, and on the replica.
     second.check_output(f"ejabberdctl send_message chat {sender}@{XMPP_DOMAIN} {receiver}@{XMPP_DOMAIN} '' {body}")
     assert first.check_output(f"ejabberdctl get_offline_count {receiver} {XMPP_DOMAIN}").strip() == "1"
@@ -225,7 +326,7 @@ def test_wrong_inputs_stop_the_whole_edge_run_with_every_problem_listed(lab, wro
 
 
 def _health(lab, report_dir, *args):
-    """playbooks/health.yml over the demo Edge: (the run, the JSON report it wrote)."""
+    """playbooks/health.yml over the Connected Edge: (the run, the JSON report it wrote)."""
     run = lab.playbook("health", "-e", f"edge_health_report_dir={report_dir}", *args)
     report = report_dir / "health.json"
     assert report.exists(), run
@@ -253,16 +354,16 @@ def _healthy(health) -> bool:
             and health["status"] == ("warning" if expected else "green"))
 
 
-def test_the_health_report_of_the_demo_edge_is_green(lab, tmp_path):
+def test_the_health_report_of_the_connected_edge_is_green(lab, tmp_path):
     run, health = _health(lab, tmp_path)
     assert run.returncode == 0, run
     assert _healthy(health), health
     checked = " | ".join(health["checked"])
     for item in (f"reachability of {len(lab.group('edge'))} hosts", f"replication of {PRIMARY}, {REPLICA}",
-                 "disks and copies of demo-store1, demo-store2, demo-store3", "cluster of demo-xmpp1, demo-xmpp2",
+                 "disks and copies of connected-store1, connected-store2, connected-store3", "cluster of connected-xmpp1, connected-xmpp2",
                  f"owners of {VIP}", "handshakes of", "expiry of"):
         assert item in checked, checked
-    assert "Edge health: demo.rainbow-edge.test" in (tmp_path / "health.html").read_text()
+    assert "Edge health: connected.rainbow-edge.test" in (tmp_path / "health.html").read_text()
 
 
 def test_the_health_report_puts_a_stopped_replica_first(lab, tmp_path):
@@ -291,8 +392,8 @@ def test_the_health_report_puts_a_stopped_replica_first(lab, tmp_path):
 
 @pytest.mark.parametrize("host", ALL_HOSTS)
 def test_a_line_logged_on_each_host_is_filed_on_the_logs_host(lab, host):
-    token = f"demo-token-{uuid.uuid4().hex}"
-    lab.host(host).check_output(f"logger -t demo-token {token}")
+    token = f"lab-token-{uuid.uuid4().hex}"
+    lab.host(host).check_output(f"logger -t lab-token {token}")
     filed = f"{LOGS_HOSTS_DIR}/{host}/messages.log"
     assert wait_for(lambda: token in lab.host(LOGS).run(f"cat {filed}").stdout, timeout=20, interval=0.5), \
         f"{token} from {host} not in {filed} on {LOGS}"
@@ -342,8 +443,8 @@ def test_prometheus_scrapes_every_host_and_no_alert_fires_but_the_lab_clock_s(la
 def test_a_backup_of_the_replica_is_taken_and_its_files_restored(lab):
     """The replica's files, and MariaDB's dump (taken on the replica, never on the primary), restore."""
     db = lab.host(REPLICA)
-    marker = f"demo-restore-{uuid.uuid4().hex}"
-    db.check_output(f"echo {marker} > /etc/demo-restore-drill")
+    marker = f"lab-restore-{uuid.uuid4().hex}"
+    db.check_output(f"echo {marker} > /etc/lab-restore-drill")
     result = db.run("systemctl start rainbow-edge-backup.service")
     assert result.rc == 0, db.run("journalctl -u rainbow-edge-backup.service -n 30 --no-pager").stdout
     archives = db.check_output(f"{BACKUP_JOB} borg list --short").split()
@@ -351,7 +452,7 @@ def test_a_backup_of_the_replica_is_taken_and_its_files_restored(lab):
     newest_files = sorted(name for name in archives if name.startswith("files."))[-1]
     run = lab.playbook("backup_restore_files", "-e", f"backup_restore_host={REPLICA}")
     assert run.returncode == 0, run
-    restored = f"/var/lib/rainbow-edge-backup-client/restore/{newest_files}/etc/demo-restore-drill"
+    restored = f"/var/lib/rainbow-edge-backup-client/restore/{newest_files}/etc/lab-restore-drill"
     assert db.check_output(f"cat {restored}") == marker
 
 
