@@ -37,6 +37,22 @@ def _vrrp_state(lab, gatekeeper: str) -> str:
     return lab.host(gatekeeper).run("cat /run/rainbow-edge/vrrp-EDGE_LAN.state").stdout.strip()
 
 
+# The GateKeeper's readings for the metrics tier, in node-exporter's textfile directory (gatekeeper_api/metrics.py).
+READINGS = "/var/lib/prometheus/node-exporter/rainbow_edge_gatekeeper.prom"
+_READING = re.compile(r'^(?P<metric>[a-z_]+)\{(?P<labels>[^}]*)\} (?P<value>\S+)$')
+
+
+def _readings(lab, gatekeeper: str) -> dict[tuple[str, str], float]:
+    """{(metric, the vip's address or the peer's name): value} from the GateKeeper's readings."""
+    readings = {}
+    for line in lab.host(gatekeeper).file(READINGS).content_string.splitlines():
+        match = _READING.match(line)
+        if match:
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', match.group("labels")))
+            readings[(match.group("metric"), labels.get("vip") or labels.get("peer"))] = float(match.group("value"))
+    return readings
+
+
 @pytest.fixture(scope="module", autouse=True)
 def nominal_master(lab):
     """Start from the pair's nominal state, gk-a MASTER: after an earlier
@@ -318,6 +334,23 @@ def _ping_gaps(client, seconds: float, action) -> float:
     return max(b - a for a, b in zip(stamps, stamps[1:]))
 
 
+def test_the_readings_for_the_metrics_tier_show_the_vip_holder_and_each_peer_s_handshake(lab):
+    """What the alerts EdgeVipHeldByNone/Two and EdgeWireGuardHandshakeStale read, refreshed every 15 s."""
+    def held():
+        return {gk: _readings(lab, gk).get(("rainbow_edge_vrrp_master", VIP)) for gk in (GK_A, GK_B)}
+    assert wait_for(lambda: held() == {GK_A: 1.0, GK_B: 0.0}, timeout=40), held()
+    unit = lab.host(GK_A).check_output("systemctl show -P ActiveState rainbow-edge-gatekeeper-metrics.timer")
+    assert unit.strip() == "active", unit
+    now = time.time()
+    handshakes = {peer: value for (metric, peer), value in _readings(lab, GK_A).items()
+                  if metric == "rainbow_edge_wireguard_latest_handshake_seconds"}
+    # Each mesh member is named as the inventory names it; the other DC's and the global GateKeeper handshook.
+    assert {GK_B, GLOBAL, "gk-c"} <= set(handshakes), handshakes
+    assert all(now - handshakes[peer] < 300 for peer in (GK_B, GLOBAL)), handshakes
+    print(f"FIGURE: gatekeeper readings: {len(handshakes)} tunnel peers, handshake ages "
+          + ", ".join(f"{peer} {now - value:.0f} s" for peer, value in sorted(handshakes.items()) if value))
+
+
 def test_vip_moves_to_the_backup_when_the_master_dies(lab, client, client2):
     wan = lab.host(WAN)
     gap = _ping_gaps(client, 15, lambda: subprocess.run(["podman", "kill", "--signal", "KILL", GK_A], check=True))
@@ -329,6 +362,8 @@ def test_vip_moves_to_the_backup_when_the_master_dies(lab, client, client2):
     assert _sources_seen(wan, "lab-web", "after-failover") == {WAN_IP[GK_B]}
     code, vips = _api(lab, "/v1/vip", gatekeeper=GK_B)
     assert code == 200 and vips[0]["held"] and vips[0]["vrrp_state"] == "MASTER", vips
+    # The new MASTER's readings say so within an interval (the dead one's are gone with its node exporter).
+    assert wait_for(lambda: _readings(lab, GK_B).get(("rainbow_edge_vrrp_master", VIP)) == 1.0, timeout=30)
     # The new MASTER also carries the LAN across DCs.
     dc1_client = _lease(client)["address"]
     assert wait_for(lambda: client2.run(f"ping -c 1 -W 1 {dc1_client}").rc == 0, timeout=15)

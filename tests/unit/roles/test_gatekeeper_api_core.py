@@ -74,3 +74,60 @@ def test_leases_are_read_from_dnsmasq_format():
 def test_parsers_never_crash_on_junk_peers_files(text):
     for parsed in core.parse_peers(text):
         assert isinstance(parsed.allowed_ips, list)
+
+
+WG_CONF = """# Ansible managed
+# No PrivateKey here: it stays in /etc/wireguard/wg0.key (made on this host)
+# and rainbow-edge-wg-sync applies it with the peers added through the API.
+[Interface]
+Address = 10.255.0.11/24
+ListenPort = 51820
+
+# gk2 (inventory)
+[Peer]
+PublicKey = %s
+Endpoint = 198.51.100.131:51820
+AllowedIPs = 10.255.0.12/32
+
+# global (outside the inventory)
+[Peer]
+PublicKey = %s
+AllowedIPs = 10.255.0.100/32, 172.30.0.0/24
+""" % (KEY, OTHER)
+
+
+def test_peers_are_named_from_the_comments_of_the_tunnel_s_configuration_and_the_api_s_file():
+    api_peer = "Y" * 43 + "="
+    api_file = core.render_peers([peer(public_key=api_peer, name="site-b")])
+    assert core.peer_names(WG_CONF, api_file) == {KEY: "gk2", OTHER: "global", api_peer: "site-b"}
+    # The [Interface] section's comment names nothing; a peer without a comment keeps no name.
+    assert core.peer_names("# Ansible managed\n[Interface]\n\n[Peer]\nPublicKey = %s\n" % KEY) == {}
+
+
+def test_vips_and_held_addresses():
+    assert core.parse_vips("EDGE_LAN=10.20.0.254,EDGE_WAN=198.51.100.5") == {
+        "EDGE_LAN": "10.20.0.254", "EDGE_WAN": "198.51.100.5"}
+    assert core.parse_vips("") == {}
+    ip_json = ('[{"ifname": "eth0", "addr_info": [{"family": "inet", "local": "10.20.0.11", "prefixlen": 24},'
+               ' {"family": "inet", "local": "10.20.0.254", "prefixlen": 32}]}, {"ifname": "wg0", "addr_info": []}]')
+    assert core.held_addresses(ip_json) == {"10.20.0.11", "10.20.0.254"}
+
+
+def test_the_readings_for_the_metrics_tier_are_prometheus_text_the_alert_rules_read():
+    dump = ("cHJpdmF0ZS1rZXktbmV2ZXItc2hvd24tYW55d2hlcmUhIT0=\t" + "Z" * 43 + "=\t51820\toff\n"
+            + KEY + "\t(none)\t198.51.100.131:51820\t10.255.0.12/32\t1795374945\t1234\t5678\t25\n"
+            + OTHER + "\t(none)\t(none)\t10.255.0.100/32\t0\t0\t0\t25\n")
+    status = core.parse_wg_dump("wg0", dump)
+    text = core.render_metrics("wg0", status.peers, {KEY: "gk2"}, [("EDGE_LAN", "10.20.0.254", True),
+                                                                   ("EDGE_WAN", "198.51.100.5", False)])
+    assert 'rainbow_edge_vrrp_master{vip="10.20.0.254",name="EDGE_LAN"} 1\n' in text
+    assert 'rainbow_edge_vrrp_master{vip="198.51.100.5",name="EDGE_WAN"} 0\n' in text
+    assert f'rainbow_edge_wireguard_latest_handshake_seconds{{interface="wg0",peer="gk2",public_key="{KEY}"}} ' in text
+    # A peer without a name is labelled with its key; one never met shows 0 (the stale-handshake alert fires).
+    assert f'peer="{OTHER}",public_key="{OTHER}"}} 0\n' in text
+    assert text.count("# TYPE") == 2 and text.endswith("\n")
+
+
+def test_label_values_are_escaped():
+    text = core.render_metrics("wg0", [], {}, [('a"b\\c\nd', "10.0.0.1", True)])
+    assert 'name="a\\"b\\\\c\\nd"' in text

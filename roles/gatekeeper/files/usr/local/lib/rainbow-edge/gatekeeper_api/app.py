@@ -34,7 +34,7 @@ LEASES = Path(os.environ.get("RBE_LEASES", "/var/lib/misc/dnsmasq.leases"))
 TOKEN_FILE = Path(os.environ.get("RBE_API_TOKEN_FILE", "/etc/rainbow-edge/gatekeeper-api.token"))
 RUN_DIR = Path(os.environ.get("RBE_RUN_DIR", "/run/rainbow-edge"))
 # "EDGE_LAN=10.20.0.1,EDGE_WAN=198.51.100.5"
-VIPS = dict(item.split("=", 1) for item in os.environ.get("RBE_VIPS", "").split(",") if "=" in item)
+VIPS = core.parse_vips(os.environ.get("RBE_VIPS", ""))
 # Networks a peer added here may not claim (the LAN this GateKeeper serves).
 PROTECTED_NETWORKS = [n for n in os.environ.get("RBE_PROTECTED_NETWORKS", "").split(",") if n]
 
@@ -203,7 +203,7 @@ def leases() -> list[LeaseOut]:
 
 @router.get("/vip", response_model=List[VipOut], summary="Virtual addresses and whether this GateKeeper holds them")
 def vip() -> list[VipOut]:
-    held = {a["local"] for link in json.loads(_run("ip", "-j", "-4", "addr", "show")) for a in link.get("addr_info", [])}
+    held = core.held_addresses(_run("ip", "-j", "-4", "addr", "show"))
     result = []
     for name, address in sorted(VIPS.items()):
         state_file = RUN_DIR / f"vrrp-{name}.state"

@@ -1,6 +1,7 @@
 # Copyright: rainbow.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""GateKeeper API: the parts that do not need FastAPI (parsing, validation, rendering).
+"""GateKeeper API: the parts that do not need FastAPI (parsing, validation, rendering),
+and the readings the metrics tier gets from every GateKeeper (gatekeeper_api/metrics.py).
 
 Runs on the GateKeeper's Debian python3 (3.11) and is unit-tested on the
 controller; it imports nothing outside the standard library.
@@ -10,12 +11,16 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import json
 import re
 from dataclasses import dataclass, field
 
 _ENDPOINT = re.compile(r"^(?P<host>[A-Za-z0-9.-]{1,253}):(?P<port>[0-9]{1,5})$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 API_MARK = "(added through the API)"
+# "# NAME (inventory)", "# NAME (outside the inventory)", "# NAME (added through the API)": the comment
+# before each [Peer] section of the tunnel's configuration and of the API's peers file.
+_PEER_COMMENT = re.compile(r"^#\s*(?P<name>[^\s(][^(]*?)\s+\([^()]*\)$")
 
 
 class PeerError(ValueError):
@@ -188,3 +193,57 @@ def parse_leases(text: str) -> list[Lease]:
         if len(parts) >= 4 and not line.startswith("duid "):
             leases.append(Lease(expires=int(parts[0]), mac=parts[1], ip=parts[2], hostname=None if parts[3] == "*" else parts[3]))
     return leases
+
+
+def parse_vips(text: str) -> dict[str, str]:
+    """The GateKeeper's virtual addresses by name, from RBE_VIPS ("EDGE_LAN=10.20.0.254,EDGE_WAN=198.51.100.5")."""
+    return dict(item.split("=", 1) for item in text.split(",") if "=" in item)
+
+
+def held_addresses(ip_json: str) -> set[str]:
+    """The IPv4 addresses this host holds now, from `ip -j -4 addr show`."""
+    return {info["local"] for link in json.loads(ip_json or "[]") for info in link.get("addr_info", []) if "local" in info}
+
+
+def peer_names(*texts: str) -> dict[str, str]:
+    """Each peer's name by public key: the `# NAME (...)` comment before its [Peer] section, in WireGuard
+    configuration texts (the tunnel's configuration, the API's peers file)."""
+    names: dict[str, str] = {}
+    for text in texts:
+        pending, current = None, None
+        for raw in text.splitlines():
+            line = raw.strip()
+            comment = _PEER_COMMENT.match(line)
+            if comment:
+                pending = comment.group("name")
+            elif line.startswith("["):
+                current, pending = (pending if line == "[Peer]" else None), None
+            elif current and "=" in line and line.split("=", 1)[0].strip().lower() == "publickey":
+                names[line.split("=", 1)[1].strip()] = current
+    return names
+
+
+def _label(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def render_metrics(interface: str, peers: list[PeerStatus], names: dict[str, str],
+                   vips: list[tuple[str, str, bool]]) -> str:
+    """The GateKeeper's readings in Prometheus's text format, for node-exporter's textfile collector.
+
+    ``vips``: (name, address, held now) of each virtual address (the alerts EdgeVipHeldByNone and
+    EdgeVipHeldByTwo sum them across the GateKeepers); ``peers``: the tunnel's peers, each named from
+    ``names`` (its public key otherwise), with the Unix time of its latest handshake, 0 for none
+    (EdgeWireGuardHandshakeStale).
+    """
+    lines = ["# HELP rainbow_edge_vrrp_master 1 while this GateKeeper holds the virtual address, else 0.",
+             "# TYPE rainbow_edge_vrrp_master gauge"]
+    for name, address, held in sorted(vips):
+        lines.append('rainbow_edge_vrrp_master{vip="%s",name="%s"} %d' % (_label(address), _label(name), int(held)))
+    lines += ["# HELP rainbow_edge_wireguard_latest_handshake_seconds Unix time of the peer's latest handshake, 0 for none.",
+              "# TYPE rainbow_edge_wireguard_latest_handshake_seconds gauge"]
+    for peer in sorted(peers, key=lambda item: item.public_key):
+        lines.append('rainbow_edge_wireguard_latest_handshake_seconds{interface="%s",peer="%s",public_key="%s"} %d'
+                     % (_label(interface), _label(names.get(peer.public_key, peer.public_key)), _label(peer.public_key),
+                        peer.latest_handshake))
+    return "\n".join(lines) + "\n"
