@@ -137,14 +137,22 @@ def mariadb_reading(variables_text: str, replicas_text: str) -> Dict[str, Any]:
 
 
 def dispersion_reading(report: Mapping[str, Any]) -> Dict[str, Any]:
-    """What ``swift-dispersion-report --dump-json`` says is missing, per ring."""
+    """What ``swift-dispersion-report -j`` says is missing, per ring: partitions missing one copy, two, and
+    three or more (all of them at the Edge's 3 replicas).
+
+    Swift counts partitions by copies missing in ``missing_<n>`` keys, present only for the n that occur;
+    releases before 2.x said ``missing_one``, ``missing_two``, ``missing_all``, read as well.
+    """
     reading = {}
     for ring in ("object", "container"):
         part = report.get(ring) or {}
+        counts = {int(key[len("missing_"):]): int(value or 0) for key, value in part.items()
+                  if re.match(r"^missing_[0-9]+$", str(key))}
         reading[ring] = {
-            "missing_one": int(part.get("missing_one", 0) or 0),
-            "missing_two": int(part.get("missing_two", 0) or 0),
-            "missing_all": int(part.get("missing_all", 0) or 0),
+            "missing_one": counts.get(1, 0) + int(part.get("missing_one", 0) or 0),
+            "missing_two": counts.get(2, 0) + int(part.get("missing_two", 0) or 0),
+            "missing_all": sum(parts for missing, parts in counts.items() if missing >= 3)
+            + int(part.get("missing_all", 0) or 0),
             "retries": int(part.get("retries", 0) or 0),
             "pct_found": float(part.get("pct_found", 100.0) or 0.0),
         }

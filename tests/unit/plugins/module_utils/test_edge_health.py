@@ -220,9 +220,18 @@ def test_mariadb_reading_from_the_clients_output():
 
 
 def test_dispersion_report_reading():
-    reading = edge_health.dispersion_reading({"object": {"missing_one": 1, "pct_found": 99.5, "retries": 0},
-                                              "container": {}})
-    assert reading["object"]["missing_one"] == 1 and reading["container"]["missing_all"] == 0
+    # As Debian's swift (2.30, 2.35) prints it with a node down: partitions counted by copies missing.
+    report = {"object": {"retries": 0, "overlapping": 0, "pct_found": 88.9, "copies_found": 24, "copies_expected": 27,
+                         "missing_1": 3},
+              "container": {"retries": 0, "overlapping": 0, "pct_found": 66.7, "copies_found": 6, "copies_expected": 9,
+                            "missing_1": 1, "missing_2": 1, "missing_3": 1}}
+    reading = edge_health.dispersion_reading(report)
+    assert reading["object"] == {"missing_one": 3, "missing_two": 0, "missing_all": 0, "retries": 0, "pct_found": 88.9}
+    assert (reading["container"]["missing_one"], reading["container"]["missing_two"],
+            reading["container"]["missing_all"]) == (1, 1, 1)
+    # Older releases' words.
+    old = edge_health.dispersion_reading({"object": {"missing_one": 1, "pct_found": 99.5, "retries": 0}, "container": {}})
+    assert old["object"]["missing_one"] == 1 and old["container"]["missing_all"] == 0
 
 
 def test_unmounted_disks():
