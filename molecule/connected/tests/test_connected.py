@@ -24,6 +24,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -40,7 +41,7 @@ TUNNEL_IP = {"connected-gk1": "10.255.0.11", "connected-gk2": "10.255.0.12"}
 LAN = "10.20.0.0/24"
 # The global side (lab probes, molecule.yml): the global cloud's GateKeeper, an
 # application server behind it, and a stranger on the WAN.
-GLOBAL_GK, GLOBAL_APP, STRANGER = "connected-global-gk", "connected-global-app", "connected-wan"
+GLOBAL_GK, GLOBAL_APP, STRANGER = "connected-global-gk", "connected-global-app", "connected-stranger"
 GLOBAL_GK_TUNNEL_IP, GLOBAL_APP_IP = "10.255.0.100", "172.30.0.20"
 # The Edge's CA, copied onto the global application server.
 GLOBAL_CA = "/etc/lab-global/edge-ca.crt"
@@ -196,10 +197,22 @@ def global_app(lab):
     gk.check_output("wireguard-go wg0")
     gk.check_output(f"wg set wg0 private-key /etc/wireguard/global.key listen-port {WG_PORT} {' '.join(peers)}")
     gk.check_output(f"ip addr add {GLOBAL_GK_TUNNEL_IP}/24 dev wg0 && ip link set wg0 up && ip route replace {LAN} dev wg0")
+    # Until now the Edge's GateKeepers met the global GateKeeper never (EdgeWireGuardHandshakeStale fires):
+    # their readings see the handshake, and the alert resolves, before the tests read the Edge's health.
+    assert wait_for(lambda: all(_handshakes(lab, gk).get("global", 0) > 0 for gk in GATEKEEPERS), timeout=60)
+    assert wait_for(lambda: "EdgeWireGuardHandshakeStale" not in {firing[0] for firing in _firing(lab)},
+                    timeout=180, interval=10), _firing(lab)
     app = lab.host(GLOBAL_APP)
     install_xmpp_client(app)
     copy_between_hosts(lab, PRIMARY, "/etc/mysql/ssl/ca.pem", app, GLOBAL_CA)
     return app
+
+
+def _handshakes(lab, gatekeeper: str) -> dict[str, float]:
+    """{peer: Unix time of its latest handshake} from the GateKeeper's readings for the metrics tier."""
+    text = lab.host(gatekeeper).file("/var/lib/prometheus/node-exporter/rainbow_edge_gatekeeper.prom").content_string
+    return {peer: float(value) for peer, value in
+            re.findall(r'^rainbow_edge_wireguard_latest_handshake_seconds\{[^}]*peer="([^"]*)"[^}]*\} (\S+)$', text, re.M)}
 
 
 def global_sql(app, statement: str, timeout: int = 10):
@@ -293,6 +306,16 @@ def test_a_message_through_the_xmpp_cluster_is_kept_in_the_replicated_mariadb(la
 
 def _extra_vars(values: dict) -> list[str]:
     return [arg for name, value in values.items() for arg in ("-e", f"{name}={value}")]
+
+
+def test_check_mode_on_the_converged_edge_reports_no_change(lab):
+    """An operator's `ansible-playbook playbooks/connected.yml --check` on the live Edge: it runs through and
+    would change nothing."""
+    started = time.monotonic()
+    run = lab.playbook("connected", "--check")
+    assert run.returncode == 0, run
+    assert run.changed() == 0, run
+    print(f"FIGURE: connected.yml --check on the converged Edge: changed=0 in {time.monotonic() - started:.0f} s")
 
 
 def test_typed_inputs_given_as_text_are_accepted(lab):
@@ -432,12 +455,21 @@ def test_prometheus_scrapes_every_host_and_no_alert_fires_but_the_lab_clock_s(la
             for t in _prometheus(lab, "/api/v1/targets?state=active")["data"]["activeTargets"] if t["health"] != "up"]
     assert down == [], down
 
-    def firing():
-        return {(a["labels"]["alertname"], a["labels"].get("host"))
-                for a in _prometheus(lab, "/api/v1/alerts")["data"]["alerts"] if a["state"] == "firing"}
     # An alert of an earlier test's outage (the stopped replica) resolves within a few evaluations.
     expected = expected_alerts()
-    assert wait_for(lambda: firing() == expected, timeout=180, interval=10), (firing(), expected)
+    assert wait_for(lambda: _firing(lab) == expected, timeout=180, interval=10), (_firing(lab), expected)
+    # What the GateKeepers' alerts read: one holder of the LAN VIP, and every tunnel peer's handshake.
+    held = _prometheus(lab, "/api/v1/query?query=sum%20by%20(vip)%20(rainbow_edge_vrrp_master)")["data"]["result"]
+    assert [(r["metric"]["vip"], r["value"][1]) for r in held] == [(VIP, "1")], held
+    series = _prometheus(lab, "/api/v1/query?query=rainbow_edge_wireguard_latest_handshake_seconds")["data"]["result"]
+    peers = {(r["metric"]["host"], r["metric"]["peer"]) for r in series}
+    assert peers == {(gk, peer) for gk in GATEKEEPERS for peer in (*GATEKEEPERS, "global") if peer != gk}, peers
+
+
+def _firing(lab) -> set[tuple[str, str]]:
+    """(alert, host) of each alert firing in the Edge's Prometheus."""
+    return {(a["labels"]["alertname"], a["labels"].get("host"))
+            for a in _prometheus(lab, "/api/v1/alerts")["data"]["alerts"] if a["state"] == "firing"}
 
 
 def test_a_backup_of_the_replica_is_taken_and_its_files_restored(lab):
