@@ -106,6 +106,49 @@ def test_the_application_answers_at_the_public_entry_with_its_database_and_xmpp(
     assert status["xmpp"], status
 
 
+def _smoke_exchange(run) -> dict:
+    exchanges = [result["exchange"] for name, host, result in run.results()
+                 if name.startswith("Two users talk at") and "exchange" in result]
+    assert len(exchanges) == 1, run
+    return exchanges[0]
+
+
+def _smoke_state(lab) -> tuple[list[int], int]:
+    """Whether smoke-a and smoke-b exist (ejabberdctl check_account: 0 yes, 1 no), and their archived rows."""
+    host = lab.host(AIO)
+    accounts = [host.run(f"ejabberdctl check_account {user} {DOMAIN}").rc for user in ("smoke-a", "smoke-b")]
+    rows = host.check_output("mariadb -N -e \"SELECT COUNT(*) FROM ejabberd.archive "
+                             "WHERE username IN ('smoke-a', 'smoke-b')\"")
+    return accounts, int(rows.strip())
+
+
+def test_the_smoke_playbook_s_users_talk_from_the_controller_at_the_public_vip_archived_then_removed(lab, tmp_path):
+    """playbooks/smoke.yml from this machine, on the WAN's side: users made on the XMPP server, a message each way
+    at the VIP (direct TLS, ALPN xmpp-client, the Edge's CA fetched from its host), both in the archive; kept
+    with smoke_keep_users (4 rows: each message in both archives), then removed with their archives."""
+    kept = lab.playbook("smoke", "-e", f"smoke_credentials_dir={tmp_path}", "-e", "smoke_keep_users=true")
+    assert kept.returncode == 0, kept
+    exchange = _smoke_exchange(kept)
+    assert (exchange["messages"], exchange["archived"], exchange["alpn"]) == (2, 2, "xmpp-client"), exchange
+    assert [jid.split("/")[0] for jid in exchange["users"]] == [f"smoke-a@{DOMAIN}", f"smoke-b@{DOMAIN}"]
+    assert _smoke_state(lab) == ([0, 0], 4)
+    passwords = {user: (tmp_path / user).read_text() for user in ("smoke-a", "smoke-b")}
+    assert tmp_path.stat().st_mode & 0o777 == 0o700
+    report = next(result["msg"] for name, _host, result in kept.results() if name == "Report what the smoke test probed")
+    assert report["not_probed"] == ["TURN: the inventory has no turn group"], report
+    print(f"FIGURE: aio smoke playbook: 2 users logged in at {VIP}:443 in {exchange['login_seconds']} s, "
+          f"a message each way in {exchange['exchange_seconds']} s ({exchange['tls_version']}), both archived")
+
+    removed = lab.playbook("smoke", "-e", f"smoke_credentials_dir={tmp_path}")
+    assert removed.returncode == 0, removed
+    assert _smoke_exchange(removed)["archived"] == 2
+    assert {user: (tmp_path / user).read_text() for user in passwords} == passwords  # reused, not made again
+    assert _smoke_state(lab) == ([1, 1], 0)
+    for run in (kept, removed):
+        text = json.dumps(run.report) + run.stderr
+        assert not [user for user, password in passwords.items() if password.split()[0] in text]
+
+
 def test_from_the_wan_only_443_on_the_vip_and_nothing_on_the_host_s_address(lab):
     for target, expected in ((VIP, {443}), (WAN, set())):
         states = lab.scan(CLIENT, target, "1-65535", rate=5000)

@@ -171,3 +171,33 @@ def test_bad_inputs_are_refused_with_every_problem_at_once_and_no_secret(lab):
     empty = lab.playbook("turn", "-e", json.dumps({"turn_static_auth_secret": ""}))
     text = empty.refusal("Refuse the run with every problem of every role", [TURN])[TURN]
     assert "turn_static_auth_secret: is empty" in text, text
+
+
+def _smoke_turn_result(run) -> dict:
+    relayed = [result for name, _host, result in run.results() if name.startswith("Relay datagrams each way")]
+    assert len(relayed) == 1, run
+    return relayed[0]
+
+
+def test_the_smoke_playbook_relays_media_from_the_controller_as_a_user_s_browser_does(lab, tmp_path):
+    """playbooks/smoke.yml from this machine, on the WAN's side: a credential made from the REST secret, a
+    relay allocated on the WAN address, datagrams each way to a second socket standing for the other user."""
+    run = lab.playbook("smoke", "-e", f"smoke_credentials_dir={tmp_path}")
+    assert run.returncode == 0, run
+    relay = _smoke_turn_result(run)["relay"]
+    assert relay["relayed_to_client"] == relay["relayed_to_peer"] == 10, relay
+    assert relay["relayed"].split(":")[0] == TURN_WAN and RELAY_PORTS.start <= int(relay["relayed"].split(":")[1]) \
+        < RELAY_PORTS.stop, relay
+    report = next(result["msg"] for name, _host, result in run.results() if name == "Report what the smoke test probed")
+    assert report["not_probed"] == ["XMPP: the inventory has no xmpp group"], report
+    assert secret("turn_static_auth_secret") not in json.dumps(run.report)
+    print(f"FIGURE: turn smoke playbook: {relay['relayed_to_peer']} datagrams each way through {relay['relayed']}, "
+          f"round trips {min(relay['round_trips_ms'])}-{max(relay['round_trips_ms'])} ms")
+
+
+def test_the_smoke_playbook_fails_on_a_turn_server_that_does_not_hold_the_edge_s_secret(lab, tmp_path):
+    run = lab.playbook("smoke", "-e", f"smoke_credentials_dir={tmp_path}",
+                       "-e", "turn_static_auth_secret=not-the-secret-of-this-edge-0123456789")
+    assert run.returncode != 0
+    failed = _smoke_turn_result(run)
+    assert failed.get("failed") and "Allocate refused: 401 Unauthorized" in failed["msg"], run

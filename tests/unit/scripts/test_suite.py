@@ -123,9 +123,9 @@ PLAYBOOKS_READ = {
     "xmpp": {"check_inputs", "tasks/check_role_inputs", "mariadb"},
     "private_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
     "public_lb": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb"},
-    "aio": {"check_inputs", "tasks/check_role_inputs", "mariadb", "xmpp", "api", "public_lb"},
+    "aio": {"check_inputs", "tasks/check_role_inputs", "mariadb", "xmpp", "api", "public_lb", "smoke"},
     "api": {"check_inputs", "tasks/check_role_inputs", "xmpp", "mariadb", "private_lb", "api_rolling_restart"},
-    "turn": {"check_inputs", "tasks/check_role_inputs"},
+    "turn": {"check_inputs", "tasks/check_role_inputs", "smoke"},
     "mail": {"check_inputs", "tasks/check_role_inputs"},
     "conference": {"check_inputs", "tasks/check_role_inputs", "turn", "public_lb"},
     "icn": {"check_inputs", "tasks/check_role_inputs", "check_voice_inputs", "tasks/refuse_checked_hosts"},
@@ -319,6 +319,11 @@ PLUGINS_READ = {
     **{path: {"aio", "connected"} for path in (
         "plugins/filter/aio_config.py", "plugins/filter/aio_input_errors.yml", "plugins/filter/aio_memory_limits.yml",
         "plugins/filter/aio_left_out.yml")},
+    # The smoke test (playbooks/smoke.yml), which the All-in-One's tests (XMPP) and the TURN tier's run.
+    **{path: {"aio", "turn"} for path in (
+        "plugins/module_utils/edge_smoke.py", "plugins/filter/edge_smoke.py", "plugins/filter/edge_smoke_targets.yml",
+        "plugins/modules/xmpp_message_probe.py", "plugins/module_utils/xmpp_client.py",
+        "plugins/modules/turn_relay_probe.py", "plugins/module_utils/turn_client.py")},
     # Container detection, read by common's vars (every scenario) and gatekeeper's.
     "plugins/test/host_kind.py": set(SCENARIOS),
     "plugins/test/container.yml": set(SCENARIOS),
