@@ -3,6 +3,7 @@ this machine's loopback: the exchange and the archive, STARTTLS, a refused login
 
 import base64
 import datetime
+import queue
 import re
 import socket
 import ssl
@@ -69,15 +70,22 @@ class ScriptedXmppServer(threading.Thread):
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
-        buffer = [""]
+        buffer, outbox = [""], [None]
 
         def expect(pattern):
+            # Only this session's thread touches its TLS socket (OpenSSL's objects are not for two threads at once):
+            # messages routed to it wait in its outbox, sent between short reads.
             while True:
                 found = re.search(pattern, buffer[0], re.S)
                 if found:
                     buffer[0] = buffer[0][found.end():]
                     return found
-                data = conn.recv(65536)
+                while outbox[0] is not None and not outbox[0].empty():
+                    conn.sendall(outbox[0].get())
+                try:
+                    data = conn.recv(65536)
+                except socket.timeout:
+                    continue
                 if not data:
                     raise ConnectionError
                 buffer[0] += data.decode()
@@ -94,6 +102,7 @@ class ScriptedXmppServer(threading.Thread):
                 expect(r"<starttls[^>]*/>")
                 conn.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
             conn = self.context.wrap_socket(conn, server_side=True)
+            conn.settimeout(0.05)
             self.alpn.append(conn.selected_alpn_protocol())
             open_stream("<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism>"
                         "<mechanism>PLAIN</mechanism></mechanisms>")
@@ -105,7 +114,7 @@ class ScriptedXmppServer(threading.Thread):
             open_stream("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>")
             resource = expect(r"<iq type='set' id='bind'>.*?<resource>([^<]*)</resource>.*?</iq>").group(1)
             jid = "%s@%s/%s" % (user, DOMAIN, resource)
-            self.sessions[jid] = conn
+            outbox[0] = self.sessions[jid] = queue.Queue()
             conn.sendall(("<iq type='result' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>%s</jid>"
                           "</bind></iq>" % jid).encode())
             while True:
@@ -117,8 +126,8 @@ class ScriptedXmppServer(threading.Thread):
                     to, body = stanza.group(1), stanza.group(2)
                     if self.archive:
                         self.archived.append((jid.split("/")[0], to.split("/")[0], body))
-                    self.sessions[to].sendall(("<message from='%s' to='%s' type='chat'><body>%s</body></message>"
-                                               % (jid, to, body)).encode())
+                    self.sessions[to].put(("<message from='%s' to='%s' type='chat'><body>%s</body></message>"
+                                           % (jid, to, body)).encode())
                 elif stanza.group(3):
                     me, other = jid.split("/")[0], stanza.group(5)
                     for number, (sender, to, body) in enumerate(self.archived):
