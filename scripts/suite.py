@@ -139,6 +139,9 @@ _TEST_PLAYBOOK = re.compile(r"playbook\(\s*[\"']([a-z0-9_]+)[\"']")
 # A scenario that converges a playbook not named after it (molecule.yml).
 _LAB_PLAYBOOK = re.compile(r"RAINBOW_EDGE_LAB_PLAYBOOK:\s*[\"']?([a-z0-9_]+)")
 _ROLE_PATH = re.compile(r"roles/([a-z0-9_]+)/")
+# A repository path a scenario's test names as a string (another scenario's
+# client it installs, a plugin's pure-Python helper it imports by path).
+_REPO_PATH = re.compile(r"\b((?:molecule|plugins|playbooks|scripts)/[A-Za-z0-9_./-]+\.[a-z]+)\b")
 # A lab tree handed to an imported playbook's copy in a variable named *_src
 # (another scenario's fixture), relative to the playbook that sets it, as
 # Ansible reads it from the imported playbook when both are in one directory
@@ -379,6 +382,9 @@ class _Walk:
             self.add(f"playbooks/{name}.yml")
         for role in _ROLE_PATH.findall(text):
             self.add_role(role)
+        if path.startswith("molecule/") and path.endswith(".py"):
+            for named in _REPO_PATH.findall(text):
+                self.add(named)
         if path.endswith(".py"):
             for util in _module_utils_imported(text, path):
                 self.add(f"plugins/module_utils/{util}.py")

@@ -430,6 +430,20 @@ def test_a_new_import_in_a_role_is_followed(tree):
     assert "roles/mariadb/tasks/main.yml" in inputs
 
 
+def test_a_file_a_scenario_s_test_names_by_its_path_is_an_input(tree):
+    """A test that installs another scenario's client, or imports a plugin's pure-Python helper by its path."""
+    files, texts, _digests, _keys, _inputs = tree
+    path = "molecule/turn/tests/test_turn.py"
+    assert "molecule/conference/janus_client.py" not in suite.scenario_inputs("turn", ROOT, files, dict(texts))
+    texts = dict(texts)
+    texts[path] = (ROOT / path).read_text() + (
+        '\nCLIENT = ROOT / "molecule/conference/janus_client.py"\nHELPER = "plugins/module_utils/turn_config.py"\n'
+        'GONE = "molecule/conference/no_such_file.py"\n')
+    inputs = suite.scenario_inputs("turn", ROOT, files, texts)
+    assert {"molecule/conference/janus_client.py", "plugins/module_utils/turn_config.py"} <= set(inputs)
+    assert "molecule/conference/no_such_file.py" not in inputs
+
+
 def test_a_role_named_by_a_loop_variable_reaches_the_roles_of_its_literal_list_only(tree):
     """check_inputs.yml's loop names its roles: the preflight's tests, which run it, read those, not a role outside it."""
     files, texts, _digests, _keys, _inputs = tree
