@@ -18,7 +18,7 @@ description:
     address with a STUN Binding, and speaks first).
   - Every answer to a signed request is checked - MESSAGE-INTEGRITY with the credential's key, FINGERPRINT - so
     a server that does not hold the Edge's secret fails the probe. The allocation is deleted at the end.
-  - Run it where a user stands, on the Internet's side of the TURN server (the controller, for the smoke test):
+  - Run it where a user stands, on the Internet's side of the TURN server (the controller, for the smoke test), as
     the TURN servers relay to public peers only.
 options:
   server:
