@@ -44,16 +44,15 @@ options:
     type: list
     elements: dict
     required: true
-    options:
+    suboptions:
       user:
         description: The user's local part (the JID's part before C(@)).
         type: str
         required: true
       password:
-        description: The user's password.
+        description: The user's password (never shown in the module's output).
         type: str
         required: true
-        no_log: true
   archive:
     description: Also check that the first user's archive holds both messages.
     type: bool
