@@ -1,6 +1,8 @@
 """The smoke test's TURN client (module_utils/turn_client.py): RFC 5769's sample messages, the REST credential
 against openssl, and a relay through a scripted TURN server on this machine's loopback."""
 
+from __future__ import annotations
+
 import base64
 import shutil
 import socket

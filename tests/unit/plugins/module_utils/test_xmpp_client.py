@@ -203,4 +203,3 @@ def test_no_server_is_reported():
     listener.close()
     with pytest.raises(xmpp_client.XmppError, match="cannot connect to 127.0.0.1:%d" % port):
         xmpp_client.exchange("127.0.0.1", port, DOMAIN, *_users(), timeout=1)
-
