@@ -9,8 +9,9 @@ from ansible_collections.rainbow.edge.plugins.filter.host_values import host_val
 from ansible_collections.rainbow.edge.plugins.module_utils import api_config
 
 
-def api_input_errors(inputs, sql_server, xmpp_servers=None):
-    return api_config.input_errors(inputs or {}, sql_server, list(xmpp_servers or []))
+def api_input_errors(inputs, sql_server, xmpp_servers=None, swift_auth_users=None, turn_uris=None):
+    return api_config.input_errors(inputs or {}, sql_server, list(xmpp_servers or []),
+                                   None if swift_auth_users is None else list(swift_auth_users), list(turn_uris or []))
 
 
 def api_endpoints(groups, hostvars):

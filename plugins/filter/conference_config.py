@@ -14,10 +14,6 @@ def conference_input_errors(inputs, release="", reserved_ports=None, limits_text
                                           list(turn_uris or []))
 
 
-def conference_turn_uris(addresses, ports=None):
-    return conference_config.turn_uris(dict(addresses or {}), dict(ports or {}))
-
-
 def conference_firewall_rules(inputs):
     return conference_config.firewall_rules(inputs or {})
 
@@ -47,5 +43,4 @@ class FilterModule:
                 "conference_firewall_rules": conference_firewall_rules,
                 "conference_input_errors": conference_input_errors,
                 "conference_janus_modules": conference_janus_modules,
-                "conference_missing_modules": conference_missing_modules,
-                "conference_turn_uris": conference_turn_uris}
+                "conference_missing_modules": conference_missing_modules}

@@ -20,9 +20,13 @@ def turn_firewall_rules(inputs):
     return turn_config.firewall_rules(inputs or {})
 
 
+def turn_uris(addresses, ports=None, fallbacks=None):
+    return turn_config.turn_uris(dict(addresses or {}), dict(ports or {}), dict(fallbacks or {}))
+
+
 class FilterModule:
     """The TURN servers' filters."""
 
     def filters(self) -> dict:
         return {"turn_denied_peer_ranges": turn_denied_peer_ranges, "turn_firewall_rules": turn_firewall_rules,
-                "turn_input_errors": turn_input_errors}
+                "turn_input_errors": turn_input_errors, "turn_uris": turn_uris}

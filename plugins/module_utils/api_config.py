@@ -12,7 +12,7 @@ unit-tested in ``tests/unit/plugins/module_utils/test_api_config.py``.
 from __future__ import annotations
 
 import re
-from typing import Any, List, Mapping, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.rainbow.edge.plugins.module_utils.apt_repository import repository_errors
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
@@ -22,6 +22,9 @@ from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
 _PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$")
 _SQL_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _PATH = re.compile(r"^/[^\s]*$")
+_SWIFT_USER = re.compile(r"^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$")
+_SWIFT_CONTAINER = re.compile(r"^[^/\s]{1,256}$")
+_TURN_URI = re.compile(r"^turns?:[^\s?]+(\?transport=(udp|tcp))?$")
 
 
 #: The endpoint the application reaches on each data tier's hosts: the group, the variables of the host's
@@ -52,12 +55,16 @@ def endpoint_hosts(tier: str, members: Sequence[str], primaries: Mapping[str, An
     return [primary] if primary else []
 
 
-def input_errors(inputs: Mapping[str, Any], sql_server: Any, xmpp_servers: Sequence[Any] = ()) -> List[str]:
+def input_errors(inputs: Mapping[str, Any], sql_server: Any, xmpp_servers: Sequence[Any] = (),
+                 swift_auth_users: Optional[Sequence[Mapping[str, Any]]] = None,
+                 turn_uris: Sequence[str] = ()) -> List[str]:
     """Every problem of the role's converted inputs, each naming its variable (secrets never shown).
 
     ``sql_server`` is the MariaDB server's address the application writes
     to (the primary the inventory names), ``xmpp_servers`` the XMPP servers'
-    addresses it reaches.
+    addresses it reaches, ``swift_auth_users`` the Swift servers' accounts
+    (None: the Edge has no Swift servers), ``turn_uris`` what its users relay
+    through.
     """
     errors: List[str] = lan_errors("api", inputs)
     for name in ("api_port", "api_private_port"):
@@ -94,12 +101,51 @@ def input_errors(inputs: Mapping[str, Any], sql_server: Any, xmpp_servers: Seque
     if bad_xmpp:
         errors.append("api: the XMPP servers' LAN addresses are not all known (xmpp_lan_ip or edge_lan_ip); got %r"
                       % (list(xmpp_servers),))
+    errors += files_errors(inputs, swift_auth_users) + turn_errors(inputs, turn_uris)
     if not is_int_in(inputs.get("api_drain_timeout"), 0, 3600):
         errors.append("api_drain_timeout: expected 0-3600 seconds for requests in flight to end; got %r"
                       % (inputs.get("api_drain_timeout"),))
     if not is_int_in(inputs.get("api_stop_timeout"), 1, 3600):
         errors.append("api_stop_timeout: expected 1-3600 seconds for the application to stop; got %r"
                       % (inputs.get("api_stop_timeout"),))
+    return errors
+
+
+def files_errors(inputs: Mapping[str, Any], swift_auth_users: Optional[Sequence[Mapping[str, Any]]]) -> List[str]:
+    """The application's Swift account: required on an Edge with Swift servers, one of their ``swift_auth_users``
+    with the same key."""
+    user, key = str(inputs.get("api_swift_user") or ""), inputs.get("api_swift_key") or ""
+    if swift_auth_users is None:
+        return ["api_swift_user: the Edge has no Swift servers (group swift) to store files in; got %r" % (user,)] \
+            if user else []
+    errors = []
+    accounts = sorted("%s:%s" % (entry.get("account"), entry.get("user")) for entry in swift_auth_users)
+    if not _SWIFT_USER.match(user):
+        errors.append("api_swift_user: the application stores users' files in the Edge's Swift: expected its account "
+                      "as <account>:<user>, one of the Swift servers' swift_auth_users %s; got %r" % (accounts, user))
+    elif user not in accounts:
+        errors.append("api_swift_user: %s is not one of the Swift servers' swift_auth_users %s" % (user, accounts))
+    elif not any("%s:%s" % (e.get("account"), e.get("user")) == user and e.get("key") == key for e in swift_auth_users):
+        errors.append("api_swift_key: not the key swift_auth_users gives %s" % user)
+    if not _SWIFT_CONTAINER.match(str(inputs.get("api_swift_container") or "")):
+        errors.append("api_swift_container: expected a container name of 1-256 characters without /; got %r"
+                      % (inputs.get("api_swift_container"),))
+    return errors
+
+
+def turn_errors(inputs: Mapping[str, Any], turn_uris: Sequence[str]) -> List[str]:
+    """What the application needs to hand out TURN credentials, when there is a TURN server to relay through."""
+    errors = []
+    bad = [uri for uri in inputs.get("api_turn_uris") or [] if not _TURN_URI.match(str(uri))]
+    if bad:
+        errors.append("api_turn_uris: expected TURN URIs such as turn:203.0.113.9:3478?transport=udp; got %r" % (bad,))
+    if turn_uris and len(str(inputs.get("api_turn_static_auth_secret") or "")) < 16:
+        errors.append("api_turn_static_auth_secret (default: turn_static_auth_secret): %s: the application makes "
+                      "users' TURN credentials with the TURN servers' secret"
+                      % ("is empty" if not inputs.get("api_turn_static_auth_secret") else "is shorter than 16 characters"))
+    if not is_int_in(inputs.get("api_turn_credential_lifetime"), 60, 7 * 86400):
+        errors.append("api_turn_credential_lifetime: expected 60-604800 seconds; got %r"
+                      % (inputs.get("api_turn_credential_lifetime"),))
     return errors
 
 

@@ -85,18 +85,6 @@ def missing_modules(modules: Mapping[str, Any], plugins: Sequence[str]) -> List[
     return missing
 
 
-def turn_uris(addresses: Mapping[str, Any], ports: Mapping[str, Any]) -> List[str]:
-    """The TURN URIs Janus relays through: each TURN server's WAN address (``addresses``: host to address) and
-    STUN/TURN port (``ports``: host to port, 3478 when unknown), over UDP, in host order."""
-    uris = []
-    for host in sorted(addresses):
-        address = str(addresses[host] or "").strip()
-        if is_ipv4_address(address):
-            port = ports.get(host) if is_int_in(ports.get(host), 1, 65535) else 3478
-            uris.append("turn:%s:%d?transport=udp" % (address, port))
-    return uris
-
-
 def derived_key(secret: Any, purpose: str) -> str:
     """A key for ``purpose`` derived from ``secret`` (HMAC-SHA256, hex): the key Janus presents to the TURN REST
     API on its own host, with nothing more to keep in the vault. Empty without a secret."""

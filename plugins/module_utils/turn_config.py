@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any, List, Mapping, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 from ansible_collections.rainbow.edge.plugins.module_utils.edge_inputs import (
     is_int_in, is_ipv4_address, is_ipv4_network, is_on_network, lan_errors, open_files_limit, wan_errors,
@@ -161,3 +161,19 @@ def firewall_rules(inputs: Mapping[str, Any]) -> List[dict]:
         {"ports": ["%s-%s" % (inputs.get("turn_relay_min_port"), inputs.get("turn_relay_max_port"))], "proto": "udp",
          "sources": sources, "comment": "TURN relayed media"},
     ]
+
+
+def turn_uris(addresses: Mapping[str, Any], ports: Optional[Mapping[str, Any]] = None,
+              fallbacks: Optional[Mapping[str, Any]] = None) -> List[str]:
+    """The URIs through which a client relays: one ``turn:<address>:<port>?transport=udp`` per TURN server, in host
+    order. ``addresses`` maps each server to the address the client reaches it at (the conferencing servers: its
+    WAN address; a user's browser: its public address, ``turn_external_ip`` behind a 1:1 NAT), ``fallbacks`` to
+    the address used where that one is empty, ``ports`` to its STUN/TURN port (3478 when unknown). Servers without
+    an IPv4 address are left out."""
+    uris = []
+    for host in sorted(addresses):
+        address = str(addresses[host] or (fallbacks or {}).get(host) or "").strip()
+        if is_ipv4_address(address):
+            port = (ports or {}).get(host)
+            uris.append("turn:%s:%d?transport=udp" % (address, int(port) if is_int_in(port, 1, 65535) else 3478))
+    return uris

@@ -13,6 +13,9 @@ cache.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -112,6 +115,22 @@ def test_the_declared_scrape_target_serves_the_application_s_metrics(client):
         assert re.search(r"^rainbow_edge_api_fixture_requests_total \d+$", metrics, re.M), metrics
 
 
+def test_users_get_turn_credentials_made_with_the_turn_servers_secret(client):
+    """What a browser asks before a call: a TURN REST credential ("<expiry>:<user>", base64 HMAC-SHA1 under the TURN
+    servers' shared secret, which coturn checks: molecule/turn) and the URIs to relay through."""
+    for vip in (VIP1, VIP2):
+        started = time.time()
+        given = _get(client, f"https://{vip}:8443/api/turn?user=alice")
+        expiry, user = given["username"].split(":")
+        assert user == "alice" and abs(int(expiry) - (started + 86400)) < 120, given
+        digest = hmac.new(secret("turn_static_auth_secret").encode(), given["username"].encode(), hashlib.sha1).digest()
+        assert given["password"] == base64.b64encode(digest).decode(), given
+        assert given["uris"] == ["turn:198.51.100.90:3478?transport=udp"] and given["ttl"] == 86400, given
+    # Without Swift servers, the application stores no files.
+    status = client.run(f"curl -s -o /dev/null -w '%{{http_code}}' --cacert {CA} https://{VIP1}:8443/api/files/a.bin")
+    assert status.stdout == "503", status.stdout
+
+
 def test_the_lan_reaches_the_application_port_and_nothing_else(lab):
     # 9229: node's inspector, never opened; 3000, 8080: where Node applications often listen.
     found = lab.scan(CLIENT, ADDRESS[API1], "3000,8080,8443,9229")
@@ -193,11 +212,14 @@ def test_bad_inputs_are_refused_with_every_problem_at_once(lab):
     other_key, vendor = _secret_file("other.asc"), _secret_file("vendor.fpr").strip()
     other = _secret_file("other.fpr").strip()
     run = lab.playbook("api", "-e", json.dumps({"api_apt_signing_key": other_key, "api_entry_point": "server.js",
-                                                "api_apt_repository_url": "ftp://10.20.16.50/debian"}))
+                                                "api_apt_repository_url": "ftp://10.20.16.50/debian",
+                                                "api_swift_user": "rainbow:files", "api_turn_credential_lifetime": 10}))
     # playbooks/api.yml checks the application servers' inputs with every role's (check_inputs.yml).
     texts = run.refusal("Refuse the run with every problem of every role", list(APIS))
     for text in texts.values():
         assert f"api_apt_signing_key is key {other}, not the pinned {vendor}" in text, text
         assert "api_entry_point: expected the absolute path" in text, text
         assert "api_apt_repository_url: expected the vendor's apt repository as an http:// or https:// URL" in text
+        assert "api_swift_user: the Edge has no Swift servers (group swift) to store files in" in text, text
+        assert "api_turn_credential_lifetime: expected 60-604800 seconds; got 10" in text, text
     assert secret("api_sql_password") not in json.dumps(run.report)

@@ -249,12 +249,16 @@ PLUGINS_READ = {
     **{path: CONFERENCE_READERS for path in (
         "plugins/module_utils/conference_config.py", "plugins/filter/conference_config.py",
         *(f"plugins/filter/conference_{name}.yml" for name in (
-            "input_errors", "firewall_rules", "turn_uris", "janus_modules", "disabled_modules", "missing_modules",
+            "input_errors", "firewall_rules", "janus_modules", "disabled_modules", "missing_modules",
             "derived_key")))},
-    # The TURN servers' decisions (check_inputs.yml checks their inputs).
+    # The TURN servers' decisions (check_inputs.yml checks their inputs); their URIs, which the conferencing
+    # servers and the application servers hand out.
     **{path: TURN_READERS for path in (
-        "plugins/module_utils/turn_config.py", "plugins/filter/turn_config.py", "plugins/filter/turn_input_errors.yml",
-        "plugins/filter/turn_denied_peer_ranges.yml", "plugins/filter/turn_firewall_rules.yml")},
+        "plugins/filter/turn_input_errors.yml", "plugins/filter/turn_denied_peer_ranges.yml",
+        "plugins/filter/turn_firewall_rules.yml")},
+    **{path: TURN_READERS | CONFERENCE_READERS | API_READERS for path in (
+        "plugins/module_utils/turn_config.py", "plugins/filter/turn_config.py")},
+    "plugins/filter/turn_uris.yml": CONFERENCE_READERS | API_READERS,
     # The mail relays' decisions (check_inputs.yml checks their inputs).
     **{path: MAIL_READERS for path in (
         "plugins/module_utils/mail_config.py", "plugins/filter/mail_config.py", "plugins/filter/mail_input_errors.yml",

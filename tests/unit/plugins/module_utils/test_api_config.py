@@ -25,6 +25,8 @@ def good_inputs(**changes):
         "api_entry_point": "/usr/lib/rainbow-edge-api-fixture/server.js",
         "api_sql_database": "rainbow_api", "api_sql_user": "rainbow_api", "api_sql_password": "s3cret",
         "api_sql_port": 3306, "api_drain_timeout": 30, "api_stop_timeout": 30,
+        "api_swift_user": "", "api_swift_key": "", "api_swift_container": "files",
+        "api_turn_static_auth_secret": "", "api_turn_uris": [], "api_turn_credential_lifetime": 86400,
     }
     inputs.update(changes)
     return inputs
@@ -48,3 +50,47 @@ def test_every_problem_is_listed_at_once_and_no_secret_is_shown():
     for name in named:
         assert any(name in error for error in errors), name
     assert not any("s3cret" in error for error in errors)
+
+
+SWIFT_USERS = [{"account": "rainbow", "user": "files", "key": "files-key-0123456789"},
+               {"account": "dispersion", "user": "report", "key": "dispersion-key-0123"}]
+TURN = ["turn:203.0.113.31:3478?transport=udp"]
+
+
+def test_an_edge_with_swift_and_turn_needs_the_application_s_account_and_the_turn_secret():
+    files_and_media = good_inputs(api_swift_user="rainbow:files", api_swift_key="files-key-0123456789",
+                                  api_turn_static_auth_secret="t" * 40)
+    assert api_config.input_errors(files_and_media, "10.20.16.11", [], SWIFT_USERS, TURN) == []
+    errors = api_config.input_errors(good_inputs(), "10.20.16.11", [], SWIFT_USERS, TURN)
+    assert errors == [
+        "api_swift_user: the application stores users' files in the Edge's Swift: expected its account as "
+        "<account>:<user>, one of the Swift servers' swift_auth_users ['dispersion:report', 'rainbow:files']; got ''",
+        "api_turn_static_auth_secret (default: turn_static_auth_secret): is empty: the application makes users' TURN "
+        "credentials with the TURN servers' secret",
+    ]
+    # Without Swift servers or TURN servers, neither is needed.
+    assert api_config.input_errors(good_inputs(), "10.20.16.11", [], None, []) == []
+
+
+def test_the_swift_account_must_be_one_the_swift_servers_have_with_the_same_key():
+    other = api_config.input_errors(good_inputs(api_swift_user="rainbow:other", api_swift_key="x" * 20),
+                                    "10.20.16.11", [], SWIFT_USERS)
+    assert other == ["api_swift_user: rainbow:other is not one of the Swift servers' swift_auth_users "
+                     "['dispersion:report', 'rainbow:files']"]
+    wrong_key = api_config.input_errors(good_inputs(api_swift_user="rainbow:files", api_swift_key="not-the-key"),
+                                        "10.20.16.11", [], SWIFT_USERS)
+    assert wrong_key == ["api_swift_key: not the key swift_auth_users gives rainbow:files"]
+    assert not [error for error in wrong_key + other if "files-key" in error or "not-the-key" in error]
+    no_swift = api_config.input_errors(good_inputs(api_swift_user="rainbow:files"), "10.20.16.11", [], None)
+    assert no_swift == ["api_swift_user: the Edge has no Swift servers (group swift) to store files in; "
+                        "got 'rainbow:files'"]
+
+
+def test_bad_turn_inputs_are_named():
+    errors = api_config.input_errors(good_inputs(api_turn_uris=["stun:x y"], api_turn_static_auth_secret="short",
+                                                 api_turn_credential_lifetime=10, api_swift_container="a/b"),
+                                     "10.20.16.11", [], SWIFT_USERS[:0], TURN)
+    assert [error.split(":")[0] for error in errors] == [
+        "api_swift_user", "api_swift_container", "api_turn_uris", "api_turn_static_auth_secret (default",
+        "api_turn_credential_lifetime"], errors
+    assert not [error for error in errors if "short" in error and "shorter" not in error]

@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.rainbow.edge.plugins.filter.conference_config import (
     conference_derived_key, conference_disabled_modules, conference_firewall_rules, conference_input_errors,
-    conference_janus_modules, conference_missing_modules, conference_turn_uris,
+    conference_janus_modules, conference_missing_modules,
 )
 from ansible_collections.rainbow.edge.plugins.module_utils.firewall_dropin import render_dropin
 
@@ -150,12 +150,6 @@ def test_a_build_without_a_wanted_module_is_named_and_nothing_before_the_install
         "plugin echotest", "transport websockets"]
     assert conference_missing_modules(conference_janus_modules(""), ["videoroom"]) == []
     assert conference_janus_modules("")["folders"] == {}
-
-
-def test_turn_uris_come_from_each_server_s_lan_address_and_port():
-    assert conference_turn_uris({"turn2": "10.20.18.42", "turn1": "10.20.18.41", "turn3": ""},
-                                {"turn1": 3478, "turn2": 3479}) == [
-        "turn:10.20.18.41:3478?transport=udp", "turn:10.20.18.42:3479?transport=udp"]
 
 
 def test_the_firewall_opens_media_to_the_internet_and_the_apis_to_the_lan_only():

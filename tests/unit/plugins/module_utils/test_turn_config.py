@@ -5,7 +5,7 @@ import ipaddress
 import pytest
 
 from ansible_collections.rainbow.edge.plugins.filter.turn_config import (
-    turn_denied_peer_ranges, turn_firewall_rules, turn_input_errors,
+    turn_denied_peer_ranges, turn_firewall_rules, turn_input_errors, turn_uris,
 )
 from ansible_collections.rainbow.edge.plugins.module_utils import turn_config
 from ansible_collections.rainbow.edge.plugins.module_utils.firewall_dropin import render_dropin
@@ -113,3 +113,16 @@ def test_the_firewall_opens_the_turn_ports_and_the_relay_range_only():
     assert 'ip saddr { 0.0.0.0/0 } udp dport { 3478, 5349 } accept' in text
     assert 'ip saddr { 0.0.0.0/0 } udp dport { 49152-65535 } accept' in text
     assert text.count("accept") == 3
+
+
+def test_turn_uris_come_from_each_server_s_address_and_port_in_host_order():
+    assert turn_uris({"turn2": "198.51.100.42", "turn1": "198.51.100.41", "turn3": ""},
+                     {"turn1": 3478, "turn2": 3479}) == [
+        "turn:198.51.100.41:3478?transport=udp", "turn:198.51.100.42:3479?transport=udp"]
+
+
+def test_a_user_s_uris_take_the_public_address_and_fall_back_to_the_wan_address():
+    """turn_external_ip behind a 1:1 NAT, else the WAN address; a server with neither is left out."""
+    assert turn_uris({"turn1": "203.0.113.9", "turn2": "", "turn3": ""}, {"turn2": 3479},
+                     {"turn1": "198.51.100.41", "turn2": "198.51.100.42", "turn3": "not-an-address"}) == [
+        "turn:203.0.113.9:3478?transport=udp", "turn:198.51.100.42:3479?transport=udp"]
