@@ -27,7 +27,7 @@ PAGE = REPO / "docs" / "docsite" / "rst" / "playbooks.rst"
 LABEL = "ansible_collections.rainbow.edge.docsite.playbooks"
 
 # Playbooks an operator runs for something other than deploying a tier.
-WHOLE_EDGE = ("site", "connected", "standalone_small", "standalone_large", "preflight", "check_inputs", "plan")
+WHOLE_EDGE = ("site", "check", "connected", "standalone_small", "standalone_large", "preflight", "check_inputs", "plan")
 OPERATIONS = ("health", "smoke", "api_rolling_restart", "mariadb_failover", "mariadb_switchover", "backup_restore_files",
               "backup_restore_mariadb", "backup_restore_swift")
 

@@ -104,7 +104,7 @@ PLAYBOOKS_READ = {
     # Its tests run every role's input check (one member accepted on an All-in-One).
     "mongodb": {"check_inputs", "tasks/check_role_inputs"},
     "gatekeeper": {"gatekeeper_gateway", "gatekeeper_api"},
-    "connected": {"connected", "site", "aio", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
+    "connected": {"connected", "site", "check", "aio", "check_inputs", "tasks/check_role_inputs", "preflight", "gatekeeper_gateway", "gatekeeper_api",
                   "encrypted_volume", "mariadb", "mongodb", "swift", "xmpp", "api", "private_lb", "public_lb", "turn", "conference", "mail",
                   "health", "check_voice_inputs", "tasks/refuse_checked_hosts", "icn", "voice", "voice_db", "voice_proxy",
                   "voice_web", "voice_pbx", "logs", "metrics", "backup", "check_operations_inputs",
