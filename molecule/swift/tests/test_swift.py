@@ -367,6 +367,43 @@ def test_a_rebalance_inside_min_part_hours_is_refused(lab):
     assert (ring_checksums(lab), config_checksums(lab)) == before
 
 
+READINGS = "/var/lib/prometheus/node-exporter/rainbow_edge_swift.prom"
+
+
+def _readings(host) -> dict[str, float]:
+    """Take the node's readings for the metrics tier now (its timer's unit) and read their textfile."""
+    host.check_output("systemctl start rainbow-edge-swift-readings.service")
+    samples = {}
+    for line in host.file(READINGS).content_string.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    return samples
+
+
+def test_each_node_writes_what_the_swift_alerts_read_and_an_unmounted_disk_counts(lab):
+    """EdgeSwiftDiskUnmounted and EdgeSwiftCopiesMissing read these (roles/swift/tasks/readings.yml)."""
+    for node in NODES:
+        host = lab.host(node)
+        assert host.service("rainbow-edge-swift-readings.timer").is_enabled, node
+        samples = _readings(host)
+        assert samples["rainbow_edge_swift_unmounted_disks"] == 0, (node, samples)
+        if node == NODES[0]:  # the ring master populated the dispersion account: the cluster's copies
+            assert samples["rainbow_edge_swift_dispersion_report_ok"] == 1, samples
+            assert samples['rainbow_edge_swift_copies_missing{ring="object"}'] == 0, samples
+            assert samples['rainbow_edge_swift_copies_missing{ring="container"}'] == 0, samples
+        else:
+            assert not [name for name in samples if "copies_missing" in name], (node, samples)
+    host = lab.host("sw-node2")
+    # Lazily, as a disk that failed under the running services: they hold files open on it ("target is busy").
+    host.check_output("umount -l /srv/node/d2")
+    try:
+        assert _readings(host)["rainbow_edge_swift_unmounted_disks"] == 1
+    finally:
+        host.check_output("mount /srv/node/d2")
+    assert _readings(host)["rainbow_edge_swift_unmounted_disks"] == 0
+
+
 def _dispersion(host) -> dict:
     out = host.check_output("swift-dispersion-report -j")
     return json.loads(out[out.index("{"):])
@@ -414,6 +451,10 @@ def test_one_node_down_loses_nothing_and_comes_back(lab, client, uploaded):
         for kind in ("object", "container"):
             assert report[kind].get("missing_2", 0) == 0 and report[kind].get("missing_3", 0) == 0, report
             assert report[kind].get("missing_1", 0) > 0, f"{STOPPED} is down: one copy of some partitions must be missing"
+        # What the metrics tier reads: the ring master's readings count the same partitions.
+        samples = _readings(lab.host("sw-node1"))
+        for kind in ("object", "container"):
+            assert samples[f'rainbow_edge_swift_copies_missing{{ring="{kind}"}}'] == report[kind]["missing_1"], samples
         print(f"FIGURE: objects={len(objects)} downloaded_ok={len(ok)} uploads_during_outage={len(new)} "
               f"dispersion_missing_two={report['object'].get('missing_2', 0)} "
               f"dispersion_missing_one={report['object'].get('missing_1', 0)} "
