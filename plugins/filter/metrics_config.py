@@ -13,8 +13,8 @@ def metrics_input_errors(inputs):
     return metrics_config.input_errors(inputs)
 
 
-def metrics_scrape_configs(items):
-    return metrics_config.scrape_configs(items)
+def metrics_scrape_configs(items, ca_file=""):
+    return metrics_config.scrape_configs(items, ca_file)
 
 
 def metrics_probe_scrape_config(declared, operator, exporter):

@@ -158,13 +158,17 @@ def _alert_errors(inputs: Mapping[str, Any]) -> List[str]:
     return errors
 
 
-def scrape_configs(items: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
+def scrape_configs(items: Sequence[Mapping[str, Any]], ca_file: str = "") -> Dict[str, Any]:
     """Prometheus scrape jobs from the declared scrape targets: ``{configs, errors}``.
 
     One job per declared job name; every target carries the labels ``host``
     (inventory name) and ``role`` (the declaring role) and its own. Declarations
     of one job must agree on scheme and path; an endpoint declared twice is an
-    error (it would be scraped twice, its series clashing).
+    error (it would be scraped twice, its series clashing). An HTTPS job verifies
+    its targets' certificates against ``ca_file``, the Edge's CA, which signs
+    every tier's certificate (without it Prometheus knows only the system's
+    roots, and every such target is down: "certificate signed by unknown
+    authority"), with TLS 1.2 at least.
     """
     jobs: Dict[str, Dict[str, Any]] = {}
     seen: Dict[str, str] = {}
@@ -177,8 +181,8 @@ def scrape_configs(items: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
             continue
         seen[endpoint] = who
         scheme, path = item.get("scheme", "http"), item.get("path", "/metrics")
-        job = jobs.setdefault(item["job"], {"job_name": item["job"], "scheme": scheme, "metrics_path": path,
-                                            "static_configs": []})
+        job = jobs.setdefault(item["job"], dict({"job_name": item["job"], "scheme": scheme, "metrics_path": path,
+                                                 "static_configs": []}, **_scrape_tls(scheme, ca_file)))
         if (job["scheme"], job["metrics_path"]) != (scheme, path):
             errors.append("job %s: %s declares %s://...%s, other targets of the job %s://...%s"
                           % (item["job"], who, scheme, path, job["scheme"], job["metrics_path"]))
@@ -189,6 +193,12 @@ def scrape_configs(items: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     for job in configs:
         job["static_configs"].sort(key=lambda config: (config["labels"]["host"], config["targets"][0]))
     return {"configs": configs, "errors": errors}
+
+
+def _scrape_tls(scheme: str, ca_file: str) -> Dict[str, Any]:
+    if scheme != "https":
+        return {}
+    return {"tls_config": dict({"ca_file": ca_file} if ca_file else {}, min_version="TLS12")}
 
 
 def probe_scrape_config(declared: Sequence[Mapping[str, Any]], operator: Optional[Sequence[Mapping[str, Any]]],

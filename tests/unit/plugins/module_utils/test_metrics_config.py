@@ -83,6 +83,17 @@ def test_scrape_jobs_group_the_targets_with_their_host_and_role():
     assert result["configs"][0]["static_configs"][0]["labels"] == {"tier": "db", "host": "db1", "role": "mariadb"}
 
 
+def test_an_https_job_verifies_its_targets_with_the_edge_s_ca_and_an_http_job_has_no_tls():
+    """The application servers declare their metrics over HTTPS with a certificate of the Edge's CA: without the CA
+    Prometheus marks every one down ("x509: certificate signed by unknown authority")."""
+    items = [_target("app1", "api", "10.20.0.61", 8080, scheme="https"), _target("db1", "node", "10.20.0.21", 9100)]
+    configs = {job["job_name"]: job for job in mc.scrape_configs(items, "/etc/prometheus/tls/ca.crt")["configs"]}
+    assert configs["api"]["tls_config"] == {"ca_file": "/etc/prometheus/tls/ca.crt", "min_version": "TLS12"}
+    assert "tls_config" not in configs["node"]
+    # Without a CA file, the system's roots, still TLS 1.2 at least.
+    assert mc.scrape_configs(items)["configs"][0]["tls_config"] == {"min_version": "TLS12"}
+
+
 def test_an_endpoint_declared_twice_or_a_job_that_disagrees_is_reported_and_left_out():
     items = [_target("a", "node", "10.20.0.1", 9100), _target("b", "node", "10.20.0.1", 9100),
              _target("c", "node", "10.20.0.3", 9100, scheme="https")]
