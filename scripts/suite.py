@@ -142,6 +142,9 @@ _ROLE_PATH = re.compile(r"roles/([a-z0-9_]+)/")
 # A repository path a scenario's test names as a string (another scenario's
 # client it installs, a plugin's pure-Python helper it imports by path).
 _REPO_PATH = re.compile(r"\b((?:molecule|plugins|playbooks|scripts)/[A-Za-z0-9_./-]+\.[a-z]+)\b")
+# A module of molecule/ a scenario's test imports by name (pytest puts
+# conftest.py's directory on the path): helpers shared by some scenarios only.
+_MOLECULE_IMPORT = re.compile(r"^(?:from|import)\s+([A-Za-z_][A-Za-z0-9_]*)", re.M)
 # A lab tree handed to an imported playbook's copy in a variable named *_src
 # (another scenario's fixture), relative to the playbook that sets it, as
 # Ansible reads it from the imported playbook when both are in one directory
@@ -385,6 +388,8 @@ class _Walk:
         if path.startswith("molecule/") and path.endswith(".py"):
             for named in _REPO_PATH.findall(text):
                 self.add(named)
+            for module in _MOLECULE_IMPORT.findall(text):
+                self.add(f"molecule/{module}.py")
         if path.endswith(".py"):
             for util in _module_utils_imported(text, path):
                 self.add(f"plugins/module_utils/{util}.py")

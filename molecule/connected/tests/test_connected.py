@@ -18,7 +18,6 @@ of a GateKeeper.
 from __future__ import annotations
 
 import base64
-import ctypes
 import json
 import re
 import shlex
@@ -32,6 +31,7 @@ import pytest
 
 from conftest import (copy_between_hosts, install_text, install_xmpp_client, run_xmpp_client, secret, vip_holder, wait_for,
                       xmpp_account)
+from edge_prometheus import lab_clock_synchronised, prometheus_get
 
 GATEKEEPERS = ("connected-gk1", "connected-gk2")
 WAN_IP = {"connected-gk1": "198.51.100.130", "connected-gk2": "198.51.100.131"}
@@ -98,19 +98,6 @@ def nmap(target: str, ports: str, udp: bool = False) -> dict[int, str]:
     for extra in report.iter("extraports"):
         states[-1] = extra.get("state")  # every port not listed is in this state
     return states
-
-
-def lab_clock_synchronised() -> bool:
-    """Whether this machine's kernel clock is synchronised (adjtimex, read only: not TIME_ERROR).
-
-    The containers' clock is this kernel's: chronyd in them never sets it
-    (roles/common, -x), and the node exporters' node_timex_* read its state.
-    A lab machine whose clock nothing disciplines makes every host's
-    EdgeClockOffset alert fire, truthfully; the tests expect exactly that.
-    """
-    state = ctypes.CDLL(None, use_errno=True).adjtimex(ctypes.create_string_buffer(512))
-    assert state >= 0, f"adjtimex failed: errno {ctypes.get_errno()}"
-    return state != 5  # TIME_ERROR: STA_UNSYNC is set
 
 
 def expected_alerts() -> set[tuple[str, str]]:
@@ -431,18 +418,7 @@ def test_the_xmpp_servers_log_files_installed_after_the_shipping_are_shipped(lab
 
 
 def _prometheus(lab, path: str) -> dict:
-    """GET a path of the Edge's Prometheus, on its host, as the global side does: TLS verified, basic auth."""
-    client = (
-        "import base64, json, ssl, sys, urllib.request\n"
-        "ctx = ssl.create_default_context(cafile='/etc/prometheus/tls/ca.crt')\n"
-        "secret = open('/etc/prometheus/federation.password').read().strip()\n"
-        "auth = base64.b64encode(('federation:' + secret).encode()).decode()\n"
-        "req = urllib.request.Request(sys.argv[1], headers={'Authorization': 'Basic ' + auth})\n"
-        "print(urllib.request.urlopen(req, context=ctx, timeout=30).read().decode())\n"
-    )
-    encoded = base64.b64encode(client.encode()).decode()
-    url = PROMETHEUS + path
-    return json.loads(lab.host(METRICS).check_output(f"echo {encoded} | base64 -d | python3 - '{url}'"))
+    return prometheus_get(lab, METRICS, PROMETHEUS + path)
 
 
 def test_prometheus_scrapes_every_host_and_no_alert_fires_but_the_lab_clock_s(lab):

@@ -341,6 +341,8 @@ PLUGINS_READ = {
 LAB_FILES_SHARED = {
     "molecule/api/vendor_repo.yml": {"aio"},
     "molecule/api/fixture/": {"aio"},
+    # A helper module of molecule/ the whole-Edge scenarios' tests import by name.
+    "molecule/edge_prometheus.py": {"connected"},
 }
 
 
@@ -361,8 +363,8 @@ def derived_readers(path: str) -> set[str]:
     if parts[0] == "molecule":
         if parts[-1] == "suite.yml":
             return set()
-        return {parts[1]} | next((readers for prefix, readers in LAB_FILES_SHARED.items() if path.startswith(prefix)),
-                                 set())
+        own = {parts[1]} if len(parts) > 2 else set()  # a scenario's directory, or a module of molecule/
+        return own | next((readers for prefix, readers in LAB_FILES_SHARED.items() if path.startswith(prefix)), set())
     if parts[0] == "roles":
         if suite._DOC.search(path):
             return set()
@@ -446,6 +448,18 @@ def test_a_file_a_scenario_s_test_names_by_its_path_is_an_input(tree):
     inputs = suite.scenario_inputs("turn", ROOT, files, texts)
     assert {"molecule/conference/janus_client.py", "plugins/module_utils/turn_config.py"} <= set(inputs)
     assert "molecule/conference/no_such_file.py" not in inputs
+
+
+def test_a_module_of_molecule_a_scenario_s_test_imports_by_name_is_an_input(tree):
+    """A helper module beside conftest.py is read by the scenarios whose tests import it, not by every scenario."""
+    files, texts, _digests, _keys, _inputs = tree
+    path = "molecule/turn/tests/test_turn.py"
+    assert "molecule/edge_prometheus.py" not in suite.scenario_inputs("turn", ROOT, files, dict(texts))
+    texts = dict(texts)
+    texts[path] = (ROOT / path).read_text() + "\nfrom edge_prometheus import prometheus_get\nimport no_such_helper\n"
+    inputs = suite.scenario_inputs("turn", ROOT, files, texts)
+    assert "molecule/edge_prometheus.py" in inputs
+    assert "molecule/no_such_helper.py" not in inputs
 
 
 def test_a_role_named_by_a_loop_variable_reaches_the_roles_of_its_literal_list_only(tree):
