@@ -31,7 +31,8 @@ import pytest
 
 from conftest import (copy_between_hosts, install_text, install_xmpp_client, run_xmpp_client, secret, vip_holder, wait_for,
                       xmpp_account)
-from edge_prometheus import lab_clock_synchronised, prometheus_get
+from whole_edge_checks import (LOGS_HOSTS_DIR, assert_line_filed_on_logs_host, backup_and_restore_files,
+                               lab_clock_synchronised, prometheus_get)
 
 GATEKEEPERS = ("connected-gk1", "connected-gk2")
 WAN_IP = {"connected-gk1": "198.51.100.130", "connected-gk2": "198.51.100.131"}
@@ -53,11 +54,7 @@ APP_HOST = "connected-db1"
 XMPP_SERVERS = {"connected-xmpp1": "10.20.0.41", "connected-xmpp2": "10.20.0.42"}
 XMPP_DOMAIN = "connected.rainbow-edge.test"
 LOGS, METRICS, BACKUP = "connected-logs1", "connected-metrics1", "connected-backup1"
-# Where the logs host files each host's logs (the logs role's README).
-LOGS_HOSTS_DIR = "/srv/logs/data/hosts"
 PROMETHEUS = "https://10.20.0.52:9090"
-# The backup clients' job, as their timer runs it.
-BACKUP_JOB = "/usr/local/sbin/rainbow-edge-backup"
 
 # Swift's own protocol, spoken with the standard library on an Edge host:
 # tempauth, then PUT through one proxy and GET through another.
@@ -402,11 +399,7 @@ def test_the_health_report_puts_a_stopped_replica_first(lab, tmp_path):
 
 @pytest.mark.parametrize("host", ALL_HOSTS)
 def test_a_line_logged_on_each_host_is_filed_on_the_logs_host(lab, host):
-    token = f"lab-token-{uuid.uuid4().hex}"
-    lab.host(host).check_output(f"logger -t lab-token {token}")
-    filed = f"{LOGS_HOSTS_DIR}/{host}/messages.log"
-    assert wait_for(lambda: token in lab.host(LOGS).run(f"cat {filed}").stdout, timeout=20, interval=0.5), \
-        f"{token} from {host} not in {filed} on {LOGS}"
+    assert_line_filed_on_logs_host(lab, host, LOGS)
 
 
 def test_the_xmpp_servers_log_files_installed_after_the_shipping_are_shipped(lab):
@@ -450,18 +443,8 @@ def _firing(lab) -> set[tuple[str, str]]:
 
 def test_a_backup_of_the_replica_is_taken_and_its_files_restored(lab):
     """The replica's files, and MariaDB's dump (taken on the replica, never on the primary), restore."""
-    db = lab.host(REPLICA)
-    marker = f"lab-restore-{uuid.uuid4().hex}"
-    db.check_output(f"echo {marker} > /etc/lab-restore-drill")
-    result = db.run("systemctl start rainbow-edge-backup.service")
-    assert result.rc == 0, db.run("journalctl -u rainbow-edge-backup.service -n 30 --no-pager").stdout
-    archives = db.check_output(f"{BACKUP_JOB} borg list --short").split()
+    archives = backup_and_restore_files(lab, REPLICA)
     assert any(name.startswith("mariadb.") for name in archives), archives
-    newest_files = sorted(name for name in archives if name.startswith("files."))[-1]
-    run = lab.playbook("backup_restore_files", "-e", f"backup_restore_host={REPLICA}")
-    assert run.returncode == 0, run
-    restored = f"/var/lib/rainbow-edge-backup-client/restore/{newest_files}/etc/lab-restore-drill"
-    assert db.check_output(f"cat {restored}") == marker
 
 
 def test_wrong_inputs_of_the_logs_metrics_and_backup_tiers_stop_the_whole_edge_run(lab):

@@ -110,7 +110,7 @@ def _report(store, label: str, count: int, returned: float, what: str) -> list[i
 
 def test_messages_logged_while_the_logs_host_is_away_all_arrive_in_order(lab, store):
     """The logs host stops, log-app logs at once (into the session it has not yet seen broken, then into its
-    queue): RELP resends what was not acknowledged, the queue keeps the rest."""
+    queue): the shipper sends again what the logs host did not acknowledge, the queue keeps the rest."""
     app, label = lab.host(APP), f"away-{uuid.uuid4().hex[:12]}"
     _podman("stop", "--time", "20", STORE)
     try:
@@ -120,14 +120,14 @@ def test_messages_logged_while_the_logs_host_is_away_all_arrive_in_order(lab, st
     _report(store, label, 200, returned, "200 messages logged from the moment it stopped")
 
 
-def test_an_outage_with_the_sender_restarted_loses_only_what_rsyslog_3820_loses(lab, store):
-    """K messages logged during an outage, log-app's rsyslog restarted half-way.
+def test_an_outage_with_the_sender_restarted_half_way_loses_nothing(lab, store):
+    """K messages logged during an outage, log-app's rsyslog restarted half-way: all K arrive, in order.
 
-    What log-app's rsyslog queued on disk survives the restart and arrives in order. What it had already
-    handed to the RELP session before it took the session for broken (the logs host closed it, or stopped
-    acknowledging) is held by librelp in memory and lost with the restart: rsyslog/rsyslog#3820, open
-    upstream, said in roles/log_shipping/README.md. This test pins that loss down to a leading run of the
-    messages logged before the restart and prints it; any other loss, or disorder, fails it.
+    The shipper confirms a message to rsyslog only once the logs host acknowledged it: what follows stays in
+    rsyslog's disk queue, saved when rsyslog stops, and the message in hand is written to the shipper's held
+    file and delivered first after the restart. (With omrelp, what it had handed to librelp before it took the
+    session for broken was lost: rsyslog/rsyslog#3820, 161 of these 1000.) A message the logs host had but
+    did not acknowledge would come twice: counted.
     """
     app, label, half = lab.host(APP), f"outage-{uuid.uuid4().hex[:12]}", OUTAGE_MESSAGES // 2
     _podman("stop", "--time", "20", STORE)
@@ -139,22 +139,8 @@ def test_an_outage_with_the_sender_restarted_loses_only_what_rsyslog_3820_loses(
         spooled = app.check_output("du -sk /var/spool/rsyslog | cut -f1")
     finally:
         returned = _store_back(store)
-
-    def settled():
-        found = _numbers(store, label)
-        return found if set(range(half + 1, OUTAGE_MESSAGES + 1)) <= set(found) else None
-    numbers = wait_for(settled, timeout=240, interval=1)
-    assert numbers, f"{len(set(_numbers(store, label)))} of {OUTAGE_MESSAGES} arrived; those logged after the restart did not all"
-    time.sleep(5)  # whatever else comes, comes with them
-    numbers = _numbers(store, label)
-    first_seen = list(dict.fromkeys(numbers))
-    lost = OUTAGE_MESSAGES - len(first_seen)
-    print(f"FIGURE: logs outage, {OUTAGE_MESSAGES} messages, log-app's rsyslog restarted half-way, {spooled} KiB "
-          f"spooled: {len(first_seen)} arrived {time.monotonic() - returned:.1f} s after the logs host returned, "
-          f"in order {first_seen == sorted(first_seen)}, duplicates {len(numbers) - len(first_seen)}; lost with the "
-          f"restart (rsyslog#3820): the first {lost}")
-    assert first_seen == list(range(lost + 1, OUTAGE_MESSAGES + 1)), "a loss other than the leading run, or disorder"
-    assert lost < half, "everything logged before the restart was lost: nothing was queued on disk"
+    _report(store, label, OUTAGE_MESSAGES, returned,
+            f"{OUTAGE_MESSAGES} messages, log-app's rsyslog restarted half-way, {spooled} KiB spooled")
 
 
 def test_a_client_without_the_edge_s_certificate_is_refused(lab, store):

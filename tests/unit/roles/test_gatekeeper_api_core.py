@@ -1,21 +1,15 @@
 """The GateKeeper API's pure core: peer validation, peers-file round trip, wg and lease parsing.
 
 The module ships in roles/gatekeeper/files and runs on the GateKeeper's own
-python3; it is imported here from there (without writing bytecode beside it,
-since the role copies that directory).
+python3; it is imported here from there (tests/unit/roles/conftest.py).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from hypothesis import given, strategies as st
 
-sys.dont_write_bytecode = True
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "roles/gatekeeper/files/usr/local/lib/rainbow-edge"))
-from gatekeeper_api import core  # noqa: E402
+from gatekeeper_api import core  # roles/gatekeeper/files/usr/local/lib/rainbow-edge (conftest.py)
 
 KEY = "lKbKwlFzN6gx0ug95OUmM98cIMJxhKQDgFjkxRK8wxI="
 OTHER = "UENapWheP0LaUePlZUPs2tWh9tDy43Nx5/JIGdYmF2Q="

@@ -2,23 +2,20 @@
 EdgeSwiftDiskUnmounted and EdgeSwiftCopiesMissing read.
 
 The program ships in roles/swift/files and runs on the Swift node's own python3; it is imported here from there
-(without writing bytecode beside it, since the role copies that file).
+(tests/unit/roles/conftest.py).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-sys.dont_write_bytecode = True
-PROGRAM = Path(__file__).resolve().parents[3] / "roles/swift/files/usr/local/lib/rainbow-edge/swift_readings.py"
-_SPEC = importlib.util.spec_from_file_location("swift_readings", PROGRAM)
-readings = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(readings)
+import swift_readings as readings  # roles/swift/files/usr/local/lib/rainbow-edge (conftest.py)
+
+PROGRAM = readings.__file__
 RULES = Path(__file__).resolve().parents[3] / "roles/metrics/files/etc/prometheus/rules/rainbow-edge.rules.yml"
 
 

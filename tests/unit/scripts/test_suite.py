@@ -342,7 +342,7 @@ LAB_FILES_SHARED = {
     "molecule/api/vendor_repo.yml": {"aio"},
     "molecule/api/fixture/": {"aio"},
     # A helper module of molecule/ the whole-Edge scenarios' tests import by name.
-    "molecule/edge_prometheus.py": {"connected"},
+    "molecule/whole_edge_checks.py": {"connected"},
 }
 
 
@@ -454,11 +454,11 @@ def test_a_module_of_molecule_a_scenario_s_test_imports_by_name_is_an_input(tree
     """A helper module beside conftest.py is read by the scenarios whose tests import it, not by every scenario."""
     files, texts, _digests, _keys, _inputs = tree
     path = "molecule/turn/tests/test_turn.py"
-    assert "molecule/edge_prometheus.py" not in suite.scenario_inputs("turn", ROOT, files, dict(texts))
+    assert "molecule/whole_edge_checks.py" not in suite.scenario_inputs("turn", ROOT, files, dict(texts))
     texts = dict(texts)
-    texts[path] = (ROOT / path).read_text() + "\nfrom edge_prometheus import prometheus_get\nimport no_such_helper\n"
+    texts[path] = (ROOT / path).read_text() + "\nfrom whole_edge_checks import prometheus_get\nimport no_such_helper\n"
     inputs = suite.scenario_inputs("turn", ROOT, files, texts)
-    assert "molecule/edge_prometheus.py" in inputs
+    assert "molecule/whole_edge_checks.py" in inputs
     assert "molecule/no_such_helper.py" not in inputs
 
 
